@@ -1,0 +1,53 @@
+# edgeai — common tasks. Every target installs what it needs first (`setup`).
+#   make demo    compile the bundled digits CNN to `nn` and check it against onnxruntime
+#   make test    run every test (pytest + lit)
+# Uses a virtual environment in .venv (Debian 12's system Python refuses global pip installs).
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+
+.PHONY: all setup demo test pytest lit lint format bench clean
+
+all: test
+
+$(VENV)/bin/python:
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "python3-venv missing: installing it with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && \
+	  $(PYTHON) -m venv $(VENV); }
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(PY) examples/demo.py
+
+test: pytest lit
+
+pytest: setup
+	$(PY) -m pytest -q -n $(JOBS) tests
+
+lit: setup
+	$(VENV)/bin/lit -q tests/lit
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup
+	$(PY) benchmarks/onnx_conformance.py
+	$(PY) benchmarks/import_speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -1,0 +1,1 @@
+"""Target backends, one folder each (see README.md)."""

@@ -1,0 +1,1 @@
+"""Shared infrastructure: errors, xDSL workarounds, numpy <-> attribute helpers, the universe."""

@@ -1,0 +1,1 @@
+"""Command-line tools: `edgeai`, `edgeai-opt`, `edgeai-translate`."""

@@ -1,0 +1,126 @@
+"""`edgeai`: the user-facing driver (stedgeai-style subcommands).
+
+    edgeai run -m model.onnx|model.mlir [--inputs in.npz] [-o out.npz] [--input-shape n=1,3,8,8]
+               [--level onnx|nn] [--seed N]
+
+`run` executes the model with the reference interpreter (after lowering to `--level`, default
+`nn`) on the given inputs, or on seeded random inputs, prints each output and optionally saves
+them. Errors are one line on stderr with a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+from edgeai.support.errors import EdgeAIError
+from edgeai.tools.common import guarded, parse_input_shapes
+
+
+def _load_inputs(path: str, names: list[str]) -> dict[str, np.ndarray]:
+    if not os.path.exists(path):
+        raise EdgeAIError(f"--inputs {path}: no such file")
+    try:
+        data = np.load(path, allow_pickle=False)
+    except Exception as e:  # noqa: BLE001
+        raise EdgeAIError(f"--inputs {path}: cannot read ({type(e).__name__}: {e})") from None
+    if isinstance(data, np.ndarray):
+        if len(names) != 1:
+            raise EdgeAIError(
+                f"--inputs {path}: a .npy holds one array but the model has {len(names)} inputs"
+            )
+        return {names[0]: data}
+    arrays = {k: data[k] for k in data.files}
+    if len(arrays) == 1 and len(names) == 1 and names[0] not in arrays:
+        return {names[0]: next(iter(arrays.values()))}
+    return arrays
+
+
+def _summary(name: str, arr: np.ndarray) -> str:
+    flat = arr.ravel()
+    head = np.array2string(flat[:8], precision=5, separator=", ", max_line_width=200)
+    more = " ..." if flat.size > 8 else ""
+    extra = ""
+    if (
+        arr.ndim >= 1
+        and arr.shape[-1] > 1
+        and arr.size == arr.shape[-1] * (arr.size // arr.shape[-1])
+    ):
+        extra = (
+            f"  argmax(last axis)={np.argmax(arr.reshape(-1, arr.shape[-1]), axis=-1).tolist()[:8]}"
+        )
+    return f"  {name}: {arr.dtype}{list(arr.shape)} {head}{more}{extra}"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import edgeai
+    from edgeai.reference.interpreter import find_main, io_names
+
+    t0 = time.perf_counter()
+    module = edgeai.import_model(args.model, parse_input_shapes(args.input_shape) or None)
+    if args.level != "onnx":
+        edgeai.lower(module, to=args.level)
+    elif edgeai.level_of(module) != "onnx":
+        raise EdgeAIError(
+            f"--level onnx: {args.model} is already at level '{edgeai.level_of(module)}'"
+        )
+    names, _ = io_names(find_main(module))
+    inputs = _load_inputs(args.inputs, names) if args.inputs else None
+    outputs = edgeai.run(module, inputs, seed=args.seed)
+    dt = time.perf_counter() - t0
+    src = args.inputs or f"random inputs (seed {args.seed})"
+    print(
+        f"{os.path.basename(args.model)} at level '{args.level}' on {src}: {len(outputs)} output(s) in {dt:.2f} s"
+    )
+    for k, v in outputs.items():
+        print(_summary(k, v))
+    if args.output:
+        out_dir = os.path.dirname(os.path.abspath(args.output))
+        if not os.path.isdir(out_dir):
+            raise EdgeAIError(f"-o {args.output}: directory {out_dir} does not exist")
+        tmp = args.output + ".tmp.npz"
+        np.savez(tmp, **outputs)
+        os.replace(tmp, args.output)
+        print(f"wrote {args.output}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="edgeai", description="edgeai: a multi-level compiler for tiny ML"
+    )
+    p.add_argument("--version", action="version", version="edgeai 0.1.0")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    r = sub.add_parser("run", help="run a model with the reference interpreter")
+    r.add_argument("-m", "--model", required=True, help="model file (.onnx or .mlir)")
+    r.add_argument(
+        "--inputs", help="inputs as .npz (one array per model input, named as the input) or .npy"
+    )
+    r.add_argument("-o", "--output", help="write the outputs to this .npz file")
+    r.add_argument(
+        "--input-shape",
+        action="append",
+        metavar="NAME=D0,D1,...",
+        help="fix a symbolic input shape",
+    )
+    r.add_argument(
+        "--level", default="nn", choices=["onnx", "nn"], help="IR level to run at (default: nn)"
+    )
+    r.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default: 0)")
+    r.set_defaults(func=cmd_run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return guarded(lambda: args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
