@@ -12,9 +12,11 @@ import subprocess
 import sys
 import time
 
+from edgeai.support.paths import shared_models_dir
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-MODELS = os.path.join(os.path.dirname(ROOT), "shared", "models", "mlperf_tiny", "onnx_qdq_tf2onnx")
+MODELS = str(shared_models_dir() / "mlperf_tiny" / "onnx_qdq_tf2onnx")
 TARGET_S = 5.0
 
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from edgeai.support.paths import shared_models_dir
+
 ROOT = Path(__file__).resolve().parent.parent
-MODELS = (ROOT.parent / "shared" / "models").resolve()
+MODELS = shared_models_dir()
 EXAMPLES = ROOT / "examples"
 DIGITS_ONNX = EXAMPLES / "digits_cnn" / "digits_cnn.onnx"
 

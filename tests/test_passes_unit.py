@@ -19,6 +19,7 @@ from edgeai import parse_mlir
 from edgeai.dialects import nn
 from edgeai.reference.interpreter import random_inputs, run
 from edgeai.support.context import run_pipeline
+from edgeai.support.paths import shared_models_dir
 from edgeai.support.universe import PASSES, pass_class
 
 OURS = [
@@ -31,7 +32,7 @@ OURS = [
     "nn-simplify-reshapes",
     "nn-optimize",
 ]
-QDQ = Path(__file__).resolve().parents[2] / "shared" / "models" / "mlperf_tiny" / "onnx_qdq_tf2onnx"
+QDQ = shared_models_dir() / "mlperf_tiny" / "onnx_qdq_tf2onnx"
 
 
 def _counts(module: ModuleOp) -> Counter:

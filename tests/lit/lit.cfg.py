@@ -14,7 +14,12 @@ config.environment["PATH"] = os.pathsep.join([bin_dir, config.environment.get("P
 config.environment["PYTHONWARNINGS"] = "ignore"
 project_root = os.path.dirname(os.path.dirname(config.test_source_root))
 config.substitutions.append(("%project", project_root))
-config.substitutions.append(("%models", os.path.join(os.path.dirname(project_root), "shared", "models")))
+try:
+    from edgeai.support.paths import shared_models_dir
+
+    config.substitutions.append(("%models", str(shared_models_dir())))
+except FileNotFoundError:
+    pass
 config.substitutions.append(
     ("EDGEAI_ROUNDTRIP", "edgeai-opt %s --split-input-file --print-op-generic | edgeai-opt --split-input-file | filecheck %s")
 )

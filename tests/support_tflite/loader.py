@@ -169,15 +169,8 @@ def load_tflite(path: str | Path) -> TfliteModel:
 
 
 def shared_models_dir(tests_dir: str | Path) -> Path:
-    """``<project root>/../shared/models`` for a file in ``<project root>/tests``; raises a clear
-    error (tests must fail, not skip) when the shared model folder is absent."""
-    root = Path(tests_dir).resolve()
-    if root.is_file():
-        root = root.parent
-    models = (root.parent / ".." / "shared" / "models").resolve()
-    if not models.is_dir():
-        raise FileNotFoundError(
-            f"shared model folder not found at {models}: the reference-kernel tests need "
-            "shared/models next to the project checkout"
-        )
-    return models
+    """The shared model folder (see `edgeai.support.paths`); raises a clear error (tests must
+    fail, not skip) when it is absent. `tests_dir` is kept for the callers' convenience."""
+    from edgeai.support.paths import shared_models_dir as find
+
+    return find()
