@@ -32,7 +32,7 @@ demo: setup
 test: pytest lit
 
 pytest: setup
-	$(PY) -m pytest -q -n $(JOBS) tests
+	$(PY) -m pytest -n $(JOBS) tests
 
 lit: setup
 	$(VENV)/bin/lit -q tests/lit

@@ -73,3 +73,34 @@ def test_binary_constant_values_checked():
     bad = nn.ConstantOp.from_numpy(np.array([1, 0], np.int8), BinaryType.get())
     with pytest.raises(VerifyException, match=r"\+1 or -1"):
         bad.verify()
+
+
+def test_type_and_attribute_verifiers_unreachable_from_text():
+    """Messages the custom syntax cannot produce (it never builds such parameters)."""
+    from xdsl.dialects.builtin import ArrayAttr, FloatAttr, IntAttr, StringAttr, f64
+
+    with pytest.raises(VerifyException, match="as many zero points as scales"):
+        QuantType(
+            IntAttr(8), IntAttr(1), IntAttr(0), ArrayAttr([FloatAttr(0.5, f64)]), ArrayAttr([])
+        ).verify()
+    with pytest.raises(VerifyException, match="at least one scale"):
+        QuantType(IntAttr(8), IntAttr(1), IntAttr(0), ArrayAttr([]), ArrayAttr([])).verify()
+    with pytest.raises(VerifyException, match="unknown activation 'gelu'"):
+        ActivationAttr(StringAttr("gelu"), FloatAttr(0.0, f64), FloatAttr(1.0, f64)).verify()
+
+
+def test_shape_rule_errors_become_verifier_messages():
+    """A malformed property that trips the shape rule itself is reported, not raised raw."""
+    x = nn.ConstantOp.from_numpy(np.zeros((1, 4, 4, 3), np.float32))
+    op = nn.MaxPool2dOp.create(
+        operands=[x.output],
+        result_types=[TensorType(f32, [1, 4, 4, 3])],
+        properties={
+            "kernel": i64_array([1, 1]),
+            "strides": i64_array([1, 1]),
+            "dilations": i64_array([1, 1]),
+            "padding": i64_array([0, 0, 0, 0, 0]),
+        },
+    )
+    with pytest.raises(VerifyException, match=r"padding must be \[top, left, bottom, right\]"):
+        op.verify()

@@ -400,3 +400,139 @@ func.func @f(%a: tensor<2xi8>) {
   %0 = nn.storage_cast %a : (tensor<2xi8>) -> tensor<2x!nn.q<i16, 0.5:0>>
   func.return
 }
+
+// -----
+
+// CHECK: padding must be [top, left, bottom, right], got 2 values
+func.func @f(%x: tensor<1x4x4x3xf32>, %w: tensor<4x1x1x3xf32>) {
+  %0 = nn.conv2d %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0>, groups = 1 : i64} : (tensor<1x4x4x3xf32>, tensor<4x1x1x3xf32>) -> tensor<1x4x4x4xf32>
+  func.return
+}
+
+// -----
+
+// CHECK: the result of a quantized convolution must be quantized per tensor
+func.func @f(%x: tensor<1x1x1x3x!nn.q<i8, 0.5:0>>, %w: tensor<2x1x1x3x!nn.q<i8, 0.5:0>>) {
+  %0 = nn.conv2d %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, groups = 1 : i64} : (tensor<1x1x1x3x!nn.q<i8, 0.5:0>>, tensor<2x1x1x3x!nn.q<i8, 0.5:0>>) -> tensor<1x1x1x2x!nn.q<i8:3, {0.5:0, 0.5:0}>>
+  func.return
+}
+
+// -----
+
+// CHECK: transposed conv output 0x1 is empty
+func.func @f(%x: tensor<1x1x1x3xf32>, %w: tensor<2x1x1x3xf32>) {
+  %0 = nn.conv2d_transpose %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 0, 0, 0>, groups = 1 : i64} : (tensor<1x1x1x3xf32>, tensor<2x1x1x3xf32>) -> tensor<1x1x1x2xf32>
+  func.return
+}
+
+// -----
+
+// CHECK: matmul operands must have rank >= 1
+func.func @f(%a: tensor<f32>, %b: tensor<2xf32>) {
+  %0 = nn.matmul %a, %b : (tensor<f32>, tensor<2xf32>) -> tensor<f32>
+  func.return
+}
+
+// -----
+
+// CHECK: clamp bounds must not be NaN
+func.func @f(%a: tensor<2xf32>) {
+  %0 = nn.clamp %a {min = 0x7FC00000 : f32, max = 1.0 : f32} : (tensor<2xf32>) -> tensor<2xf32>
+  func.return
+}
+
+// -----
+
+// CHECK: batch_norm input must have rank >= 1
+func.func @f(%x: tensor<f32>, %p: tensor<1xf32>) {
+  %0 = nn.batch_norm %x, %p, %p, %p, %p {epsilon = 0.001 : f32} : (tensor<f32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<f32>
+  func.return
+}
+
+// -----
+
+// CHECK: concat needs at least one operand
+func.func @f() {
+  %0 = nn.concat {axis = 0 : i64} : () -> tensor<2xf32>
+  func.return
+}
+
+// -----
+
+// CHECK: concat supports per-tensor quantization only
+func.func @f(%a: tensor<2x!nn.q<i8:0, {0.5:0, 0.5:0}>>) {
+  %0 = nn.concat %a, %a {axis = 0 : i64} : (tensor<2x!nn.q<i8:0, {0.5:0, 0.5:0}>>, tensor<2x!nn.q<i8:0, {0.5:0, 0.5:0}>>) -> tensor<4x!nn.q<i8, 0.5:0>>
+  func.return
+}
+
+// -----
+
+// CHECK: padding gives a negative dimension: (-1,)
+func.func @f(%a: tensor<2xf32>) {
+  %0 = nn.pad %a {pads = array<i64: -2, -1>, mode = "constant", value = 0.0 : f32} : (tensor<2xf32>) -> tensor<0xf32>
+  func.return
+}
+
+// -----
+
+// CHECK: starts/ends/steps must have 2 values each
+func.func @f(%a: tensor<2x2xf32>) {
+  %0 = nn.slice %a {starts = array<i64: 0>, ends = array<i64: 1>, steps = array<i64: 1>} : (tensor<2x2xf32>) -> tensor<1x2xf32>
+  func.return
+}
+
+// -----
+
+// CHECK: split result 3x2 does not match input 2x2 off axis 1
+func.func @f(%a: tensor<2x2xf32>) {
+  %0, %1 = nn.split %a {axis = 1 : i64} : (tensor<2x2xf32>) -> (tensor<3x2xf32>, tensor<2x0xf32>)
+  func.return
+}
+
+// -----
+
+// CHECK: gather indices must be integers
+func.func @f(%a: tensor<4xf32>) {
+  %0 = nn.gather %a {axis = 0 : i64, indices = dense<[1.0]> : tensor<1xf32>} : (tensor<4xf32>) -> tensor<1xf32>
+  func.return
+}
+
+// -----
+
+// CHECK: unknown coordinate_mode 'corner'
+func.func @f(%a: tensor<1x2x2x1xf32>) {
+  %0 = nn.resize %a {mode = "nearest", coordinate_mode = "corner", nearest_mode = "floor", scales = array<f64: 1.0, 2.0, 2.0, 1.0>} : (tensor<1x2x2x1xf32>) -> tensor<1x4x4x1xf32>
+  func.return
+}
+
+// -----
+
+// CHECK: unknown nearest_mode 'up'
+func.func @f(%a: tensor<1x2x2x1xf32>) {
+  %0 = nn.resize %a {mode = "nearest", coordinate_mode = "asymmetric", nearest_mode = "up", scales = array<f64: 1.0, 2.0, 2.0, 1.0>} : (tensor<1x2x2x1xf32>) -> tensor<1x4x4x1xf32>
+  func.return
+}
+
+// -----
+
+// CHECK: resize scales must be > 0
+func.func @f(%a: tensor<1x2x2x1xf32>) {
+  %0 = nn.resize %a {mode = "nearest", coordinate_mode = "asymmetric", nearest_mode = "floor", scales = array<f64: 1.0, -2.0, 2.0, 1.0>} : (tensor<1x2x2x1xf32>) -> tensor<1x4x4x1xf32>
+  func.return
+}
+
+// -----
+
+// CHECK: storage_cast needs integer, quantized or binary types, got f32 -> !nn.q<i8, 0.5:0>
+func.func @f(%a: tensor<2xf32>) {
+  %0 = nn.storage_cast %a : (tensor<2xf32>) -> tensor<2x!nn.q<i8, 0.5:0>>
+  func.return
+}
+
+// -----
+
+// CHECK: unknown attribute 'alhpa' for nn.leaky_relu
+func.func @f(%a: tensor<2xf32>) {
+  %0 = nn.leaky_relu %a {alpha = 0.1 : f32, alhpa = 0.2 : f32} : (tensor<2xf32>) -> tensor<2xf32>
+  func.return
+}
