@@ -66,6 +66,11 @@ class TensorOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "operands attr-dict `:` functional-type(operands, results)"
 
+    # Accepted element-type combinations: one string per combination, operand kinds then result
+    # kinds, e.g. "qqq->q" (f = f32, q = !nn.q, b = !nn.bin, i = plain integer). None: the op
+    # states a structural rule in check_types instead (data movement keeps its element type).
+    KINDS: ClassVar[tuple[str, ...] | None] = None
+
     # Subclasses may set this to False when result shapes cannot be inferred from operand
     # shapes and properties alone (e.g. reshape: the result type carries the shape).
     INFER_SHAPES: ClassVar[bool] = True

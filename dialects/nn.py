@@ -90,6 +90,11 @@ def kind(t: Attribute) -> str:
     return "?"
 
 
+def narrow_range(t: QuantType) -> tuple[int, int]:
+    """Storage range without its most negative (signed) or largest (unsigned) value."""
+    return (t.qmin + 1, t.qmax) if t.is_signed else (t.qmin, t.qmax - 1)
+
+
 def elt(v: SSAValue | Attribute) -> Attribute:
     t = v.type if isinstance(v, SSAValue) else v
     assert isinstance(t, TensorType)
@@ -252,10 +257,34 @@ class ConstantOp(TensorOp):
 
 
 _CONV_KINDS = ("fff->f", "ff->f", "qqq->q", "qq->q", "qqq->i", "qq->i", "qqi->q", "qqi->i")
+#: binary weights (conv2d, depthwise_conv2d, dense): `!nn.bin` x `!nn.bin` accumulates the +-1
+#: products (xnor-popcount) into a plain integer or requantizes them; f32 x `!nn.bin` is a float
+#: result; `!nn.q` x `!nn.bin` accumulates (x - zero_point) * (+-1) like a quantized conv
+_BINARY_CONV_KINDS = (
+    "bb->i",
+    "bbi->i",
+    "bb->q",
+    "bbq->q",
+    "fb->f",
+    "fbf->f",
+    "qb->q",
+    "qbq->q",
+    "qb->i",
+    "qbi->i",
+)
 
 
 class _ConvLike(TensorOp):
-    """Common verifier for conv2d / depthwise_conv2d / conv2d_transpose / dense."""
+    """Common verifier for conv2d / depthwise_conv2d / conv2d_transpose / dense.
+
+    Binary weights (`!nn.bin`, see `_BINARY_CONV_KINDS`; not conv2d_transpose): with a binary
+    input the result is the integer sum of the +-1 products (the xnor-popcount count, alphas
+    ignored) or, for a quantized result, that count requantized with the real multiplier
+    `alpha_x * alpha_w / scale_y`; padded taps of a binary input contribute 0 (zero padding, as
+    the float convolution it replaces: kernels pad with +1 and subtract the padded taps'
+    weights). f32 input: `alpha_w[n] * sum(x * b)` in float32. Quantized input: integer
+    accumulation of `(x - zero_point) * b`, like a quantized convolution with weight scale alpha.
+    """
 
     input = operand_def(TensorType)
     weight = operand_def(TensorType)
@@ -268,8 +297,10 @@ class _ConvLike(TensorOp):
     def _out_channels(self) -> int:
         return shape_of(self.output)[-1]
 
+    KINDS: ClassVar[tuple[str, ...]] = _CONV_KINDS + _BINARY_CONV_KINDS
+
     def check_types(self) -> None:
-        _check_allowed(self, _CONV_KINDS)
+        _check_allowed(self, self.KINDS)
         _check_rounding(self)
         if self.bias is not None:
             b = shape_of(self.bias)
@@ -284,13 +315,15 @@ class _ConvLike(TensorOp):
             raise VerifyException(
                 "the input of a quantized convolution must be quantized per tensor"
             )
+        if isinstance(x, BinaryType) and x.channel_axis is not None:
+            raise VerifyException("the input of a binary convolution must be binary per tensor")
         y = elt(self.output)
         if isinstance(y, QuantType) and y.channel_axis is not None:
             raise VerifyException(
                 "the result of a quantized convolution must be quantized per tensor"
             )
         if (
-            isinstance(w, QuantType)
+            isinstance(w, QuantType | BinaryType)
             and w.channel_axis is not None
             and w.channel_axis != self._weight_channel_axis()
         ):
@@ -376,6 +409,7 @@ class Conv2dTransposeOp(_ConvLike):
     """
 
     name = "nn.conv2d_transpose"
+    KINDS: ClassVar[tuple[str, ...]] = _CONV_KINDS
     strides = prop_def(DenseArrayBase)
     dilations = prop_def(DenseArrayBase)
     padding = prop_def(DenseArrayBase)
@@ -430,6 +464,8 @@ class MatMulOp(TensorOp):
     Quantized operands (per-tensor) give a requantized or an `i32` accumulator result.
     """
 
+    KINDS: ClassVar[tuple[str, ...]] = ("ff->f", "qq->q", "qq->i", "ii->i")
+
     name = "nn.matmul"
     lhs = operand_def(TensorType)
     rhs = operand_def(TensorType)
@@ -458,7 +494,7 @@ class MatMulOp(TensorOp):
         return [tuple(out)]
 
     def check_types(self) -> None:
-        _check_allowed(self, ("ff->f", "qq->q", "qq->i", "ii->i"))
+        _check_allowed(self, self.KINDS)
         _check_rounding(self)
 
 
@@ -584,6 +620,8 @@ class LeakyReluOp(_Unary):
 class PReluOp(TensorOp):
     """`x if x >= 0 else slope * x`, `slope` broadcast against `x` (usually per channel)."""
 
+    KINDS: ClassVar[tuple[str, ...]] = ("ff->f", "qq->q")
+
     name = "nn.prelu"
     input = operand_def(TensorType)
     slope = operand_def(TensorType)
@@ -601,7 +639,7 @@ class PReluOp(TensorOp):
         return [shapes[0]]
 
     def check_types(self) -> None:
-        _check_allowed(self, ("ff->f", "qq->q"))
+        _check_allowed(self, self.KINDS)
 
 
 @irdl_op_definition
@@ -671,6 +709,7 @@ class LogSoftmaxOp(_AxisUnary):
 
 
 class _Pool(TensorOp):
+    KINDS: ClassVar[tuple[str, ...]] = ("f->f", "q->q", "i->i")
     input = operand_def(TensorType)
     output = result_def(TensorType)
     kernel = prop_def(DenseArrayBase)
@@ -690,7 +729,7 @@ class _Pool(TensorOp):
         return [(x[0], oh, ow, x[3])]
 
     def check_types(self) -> None:
-        _check_allowed(self, ("f->f", "q->q", "i->i"))
+        _check_allowed(self, self.KINDS)
         _check_rounding(self)
 
 
@@ -731,6 +770,7 @@ class AvgPool2dOp(_Pool):
 
 
 class _Reduce(TensorOp):
+    KINDS: ClassVar[tuple[str, ...]] = ("f->f", "q->q", "i->i")
     input = operand_def(TensorType)
     output = result_def(TensorType)
     axes = prop_def(DenseArrayBase)
@@ -751,7 +791,7 @@ class _Reduce(TensorOp):
         return [tuple(out)]
 
     def check_types(self) -> None:
-        _check_allowed(self, ("f->f", "q->q", "i->i"))
+        _check_allowed(self, self.KINDS)
         _check_rounding(self)
         rank = len(shape_of(self.input))
         if len({a % max(rank, 1) for a in self.prop("axes")}) != len(self.prop("axes")):
@@ -785,6 +825,8 @@ class BatchNormOp(TensorOp):
     `(x - mean) / sqrt(var + epsilon) * scale + bias`; parameters are `[C]` tensors.
     """
 
+    KINDS: ClassVar[tuple[str, ...]] = ("fffff->f",)
+
     name = "nn.batch_norm"
     input = operand_def(TensorType)
     scale = operand_def(TensorType)
@@ -808,7 +850,7 @@ class BatchNormOp(TensorOp):
         return [x]
 
     def check_types(self) -> None:
-        _check_allowed(self, ("fffff->f",))
+        _check_allowed(self, self.KINDS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1087,6 +1129,8 @@ class ResizeOp(TensorOp):
     `coordinate_mode`; the output shape is the result type's.
     """
 
+    KINDS: ClassVar[tuple[str, ...]] = ("f->f", "q->q", "i->i")
+
     name = "nn.resize"
     input = operand_def(TensorType)
     output = result_def(TensorType)
@@ -1098,7 +1142,7 @@ class ResizeOp(TensorOp):
     INFER_SHAPES: ClassVar[bool] = False
 
     def check_types(self) -> None:
-        _check_allowed(self, ("f->f", "q->q", "i->i"))
+        _check_allowed(self, self.KINDS)
         if self.prop("mode") not in _RESIZE_MODES:
             raise VerifyException(f"resize mode must be one of {', '.join(_RESIZE_MODES)}")
         if self.prop("coordinate_mode") not in _COORD_MODES:
@@ -1122,13 +1166,50 @@ class ResizeOp(TensorOp):
 # type conversions
 
 
+#: `nn.quantize` rounding modes of QONNX's Quant: x / scale + zero_point in float32, clamped to
+#: the (narrow) range, then rounded in float32 as qonnx does (see docs/dialects/nn.md)
+QONNX_ROUNDINGS = (
+    "qonnx_half_even",
+    "qonnx_floor",
+    "qonnx_ceil",
+    "qonnx_up",
+    "qonnx_down",
+    "qonnx_half_up",
+    "qonnx_half_down",
+)
+
+
 @irdl_op_definition
 class QuantizeOp(_Unary):
-    """f32 -> quantized (`!nn.q`, round and saturate) or binary (`!nn.bin`, sign with 0 -> +1)."""
+    """f32 -> quantized (`!nn.q`, round and saturate) or binary (`!nn.bin`, sign with 0 -> +1).
+
+    `rounding`: "tflite" (default; round(x / scale) half away from zero, then + zero point),
+    "onnx" (half to even, then + zero point) or one of QONNX's modes `qonnx_half_even`,
+    `qonnx_floor`, `qonnx_ceil`, `qonnx_up`, `qonnx_down`, `qonnx_half_up`, `qonnx_half_down`,
+    which round `float32(float32(x / scale) + zero_point)` after clamping it to the range, with
+    qonnx's float32 formulas. `narrow = true` saturates to the narrow range (signed: the most
+    negative value is dropped, unsigned: the largest). For `!nn.bin` results a QONNX mode means
+    QONNX's 1-bit Quant: +1 iff `float32(x / alpha) >= 0`.
+
+        %q = nn.quantize %x {rounding = "qonnx_half_even", narrow = true}
+             : (tensor<1x64xf32>) -> tensor<1x64x!nn.q<i2, 1.0:0>>
+    """
 
     name = "nn.quantize"
     rounding = opt_prop_def(StringAttr)
+    narrow = opt_prop_def(IntegerAttr)
     KINDS: ClassVar[tuple[str, ...]] = ("f->q", "f->b")
+
+    def check_types(self) -> None:
+        _check_allowed(self, self.KINDS)
+        r = self.prop("rounding")
+        if r is not None and r not in ("tflite", "onnx", *QONNX_ROUNDINGS):
+            raise VerifyException(
+                f"rounding must be 'tflite', 'onnx' or one of {', '.join(QONNX_ROUNDINGS)}, "
+                f"got '{r}'"
+            )
+        if self.prop("narrow") and not isinstance(elt(self.output), QuantType):
+            raise VerifyException("narrow applies to quantized (!nn.q) results only")
 
 
 @irdl_op_definition
@@ -1146,6 +1227,53 @@ class RequantizeOp(_Unary):
     name = "nn.requantize"
     rounding = opt_prop_def(StringAttr)
     KINDS: ClassVar[tuple[str, ...]] = ("q->q", "i->q")
+
+
+@irdl_op_definition
+class ThresholdOp(TensorOp):
+    """Per-channel integer threshold to a binary value: a batch norm (or mul/add) followed by
+    sign(), folded for an integer accumulator (`nn-fold-sign-threshold`).
+
+    `result[..., c] = +1` iff `input[..., c] >= thresholds[c]` when `direction[c] = 1` (the
+    default), iff `input[..., c] <= thresholds[c]` when `direction[c] = -1` (a negative batch norm
+    scale), else -1; integers are compared exactly (thresholds may be wider than the input).
+
+        %y = nn.threshold %acc, %t {direction = array<i8: 1, -1>}
+             : (tensor<1x2xi32>, tensor<2xi32>) -> tensor<1x2x!nn.bin>
+    """
+
+    KINDS: ClassVar[tuple[str, ...]] = ("ii->b",)
+
+    name = "nn.threshold"
+    input = operand_def(TensorType)
+    thresholds = operand_def(TensorType)
+    output = result_def(TensorType)
+    direction = opt_prop_def(DenseArrayBase)
+    traits = traits_def(Pure())
+
+    @classmethod
+    def infer_shapes(cls, shapes: list[Shape], prop: PropGetter) -> list[Shape]:
+        x, t = shapes
+        if not x:
+            raise VerifyException("threshold input must have rank >= 1")
+        if t != (x[-1],):
+            raise VerifyException(
+                f"thresholds must have shape {x[-1]} (one per channel), got {shape_str(t)}"
+            )
+        d = prop("direction")
+        if d is not None and len(d) != x[-1]:
+            raise VerifyException(f"direction must have {x[-1]} values, got {len(d)}")
+        return [x]
+
+    def check_types(self) -> None:
+        _check_allowed(self, self.KINDS)
+        d = self.prop("direction")
+        if d is not None and any(v not in (1, -1) for v in d):
+            raise VerifyException("direction values must be 1 (>=) or -1 (<=)")
+        y = elt(self.output)
+        assert isinstance(y, BinaryType)
+        if y.channel_axis is not None and y.channel_axis != len(shape_of(self.output)) - 1:
+            raise VerifyException("a per-axis binary result must be scaled along the last axis")
 
 
 @irdl_op_definition
@@ -1210,9 +1338,18 @@ NN_OPS: list[type[TensorOp]] = [
     QuantizeOp,
     DequantizeOp,
     RequantizeOp,
+    ThresholdOp,
     StorageCastOp,
 ]
 
 NN = Dialect("nn", NN_OPS, [QuantType, BinaryType, ActivationAttr])
 
-__all__ = [op.__name__ for op in NN_OPS] + ["NN", "kind", "elt", "window_out", "Any"]
+__all__ = [op.__name__ for op in NN_OPS] + [
+    "NN",
+    "kind",
+    "elt",
+    "window_out",
+    "narrow_range",
+    "QONNX_ROUNDINGS",
+    "Any",
+]

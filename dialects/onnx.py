@@ -611,10 +611,71 @@ _TABLE: list[type[OnnxOp]] = [
         S.matmul(),
         "Integer matmul into int32.",
     ),
+    # QONNX quantization operators (custom domains, see QONNX_DOMAINS); semantics are qonnx's
+    # NumPy execution in float32: reference/onnx_ops.py
+    _define(
+        "Quant",
+        "X scale zeropt bitwidth",
+        "Y",
+        {"signed": I(), "narrow": I(), "rounding_mode": Str("ROUND")},
+        S.broadcast,
+        "QONNX uniform fake-quantization: clamp x / scale + zeropt to the (narrow) integer range of "
+        "`bitwidth` bits, round (rounding_mode), then (q - zeropt) * scale; 1-bit signed is "
+        "bipolar (+-1).",
+        (0, 1, 2, 3, 4),
+    ),
+    _define(
+        "BipolarQuant",
+        "X scale",
+        "Y",
+        {},
+        S.broadcast,
+        "QONNX binary fake-quantization: (x >= 0 ? +1 : -1) * scale.",
+        (0, 1, 2),
+    ),
+    _define(
+        "Trunc",
+        "X scale zeropt input_bit_width output_scale? output_bit_width",
+        "Y",
+        {"rounding_mode": Str(), "narrow": I(0), "signed": I(1), "version": I(2)},
+        S.broadcast,
+        "QONNX truncation of the low bits of a quantized value (qonnx Trunc version 1: "
+        "input_bit_width - output_bit_width bits, no output_scale; version 2: a power-of-two "
+        "output_scale / scale, clamped to the (narrow) output range).",
+        (0, 1, 2, 3, 4, 5, 6),
+    ),
 ]
 
 #: ONNX op type -> op class
 ONNX_OPS: dict[str, type[OnnxOp]] = {cls.ONNX_TYPE: cls for cls in _TABLE}
+
+#: custom-op domains of the QONNX operators (qonnx resolves `onnx.brevitas`, Brevitas' export
+#: domain, to `qonnx.custom_op.general`; older FINN models use `finn.custom_op.general`)
+QONNX_DOMAINS: tuple[str, ...] = (
+    "onnx.brevitas",
+    "qonnx.custom_op.general",
+    "finn.custom_op.general",
+)
+#: QONNX op type -> table op type (`IntQuant` is qonnx's newer name of `Quant`)
+QONNX_OPS: dict[str, str] = {
+    "Quant": "Quant",
+    "IntQuant": "Quant",
+    "BipolarQuant": "BipolarQuant",
+    "Trunc": "Trunc",
+}
+
+
+def op_class(domain: str, op_type: str) -> type[OnnxOp] | None:
+    """The op class of an ONNX node (domain + op type), None when the dialect has none.
+
+    Standard operators come from the default domain, the QONNX ones from `QONNX_DOMAINS` only.
+    """
+    if domain in ("", "ai.onnx"):
+        return None if op_type in ("Quant", "BipolarQuant", "Trunc") else ONNX_OPS.get(op_type)
+    if domain in QONNX_DOMAINS and op_type in QONNX_OPS:
+        return ONNX_OPS[QONNX_OPS[op_type]]
+    return None
+
 
 # module-level names for the generated classes (ConvOp, GemmOp, ...)
 globals().update({cls.__name__: cls for cls in _TABLE})
@@ -646,6 +707,9 @@ def attr_from_py(spec: AttrSpec, value: Any) -> Attribute:
 __all__ = [
     "ONNX",
     "ONNX_OPS",
+    "QONNX_DOMAINS",
+    "QONNX_OPS",
+    "op_class",
     "OnnxOp",
     "ConstantOp",
     "NoneOp",

@@ -24,7 +24,9 @@ __version__ = "0.1.0"
 
 #: lowering targets of `lower(to=...)` and the pipeline that reaches each from the level below
 LEVELS: dict[str, str] = {
-    "nn": "convert-onnx-to-nn,nn-optimize",
+    # nn-fold-qdq keeps an ONNX model's own (onnxruntime) semantics by default; TFLite Micro
+    # bit-exactness is chosen explicitly with nn-fold-qdq{rounding=tflite}
+    "nn": "convert-onnx-to-nn,nn-optimize,nn-fold-qdq{rounding=onnx},nn-optimize",
 }
 
 

@@ -1,10 +1,21 @@
 """ONNX frontend: `.onnx` file -> level-0 IR (`onnx` dialect inside `func.func @main`).
 
-* Opsets 10 to the newest the installed `onnx` package knows; older operator forms are rewritten
+* Opsets 9 to the newest the installed `onnx` package knows; older operator forms are rewritten
   to the newest one (Squeeze/Unsqueeze/Reduce* axes attributes -> inputs, Split's `split`
-  attribute -> input, Clip's min/max and Pad's pads/value attributes -> inputs, Resize-10 ->
-  Resize with `asymmetric` coordinates and `floor` rounding, opset<13 Softmax -> reshape +
-  softmax + reshape).
+  attribute -> input, Clip's min/max and Pad's pads/value attributes -> inputs, Slice-1..9's
+  starts/ends/axes attributes -> inputs, Resize-10 -> Resize with `asymmetric` coordinates and
+  `floor` rounding, opset<13 Softmax -> reshape + softmax + reshape). Opset-9 operators without
+  a newer form we support (Upsample) are reported.
+* Static subgraphs are evaluated at import: a standard node whose inputs are all constants, and
+  `Shape`/`Size` of any value (every shape is static here), run through `onnx.reference` (with
+  the model's opset) and become constants, so shape arithmetic (Shape -> Gather -> Unsqueeze ->
+  Concat -> Reshape), `Pow`/`Sqrt`/`Cast`/`Range`/`Where` ... on initializers leave no trace and
+  need not be supported ops. Quantization operators (QuantizeLinear, DequantizeLinear, QONNX
+  Quant/BipolarQuant) and random/training-time ops (Random*, Dropout) are never folded, so
+  quantized weights stay typed.
+* QONNX operators `Quant` (alias `IntQuant`), `BipolarQuant` and `Trunc` import from the domains
+  in `QONNX_DOMAINS` (`onnx.brevitas`, `qonnx.custom_op.general`, `finn.custom_op.general`);
+  Trunc's version (1 or 2) follows the model's opset import of its domain, as in qonnx.
 * Dropout runs in inference mode; its optional mask output is a constant of ones.
 * Initializers and Constant nodes become `onnx.constant`; every attribute gets its value
   (ONNX defaults made explicit, kernel_shape/strides/pads/dilations filled in).
@@ -47,7 +58,7 @@ from edgeai.dialects.onnx_shapes import split_sizes
 from edgeai.support.attrs import dense_from_numpy, storage_dtype
 from edgeai.support.errors import EdgeAIError, UnsupportedError
 
-MIN_OPSET = 10
+MIN_OPSET = 9
 MAX_OPSET = onnx.defs.onnx_opset_version()
 
 _ELEM_TYPES: dict[int, Attribute] = {
@@ -62,6 +73,24 @@ _ELEM_TYPES: dict[int, Attribute] = {
     TensorProto.UINT64: IntegerType(64, Signedness.UNSIGNED),
     TensorProto.BOOL: IntegerType(1),
 }
+
+
+#: NumPy dtypes of the element types above (constants of other dtypes are unsupported)
+_SUPPORTED_DTYPES = tuple(
+    np.dtype(t)
+    for t in (
+        np.float32,
+        np.int8,
+        np.uint8,
+        np.int16,
+        np.uint16,
+        np.int32,
+        np.uint32,
+        np.int64,
+        np.uint64,
+        np.bool_,
+    )
+)
 
 
 def elem_type_of(code: int, where: str) -> Attribute:
@@ -170,16 +199,45 @@ def _spatial_dims(node: onnx.NodeProto, facts: _GraphFacts) -> int | None:
     return None
 
 
+def _qonnx_problems(node: onnx.NodeProto, op: str, version: int) -> list[str]:
+    """Attributes qonnx requires, and known rounding modes, of a QONNX Quant/Trunc node."""
+    from edgeai.reference.qops import QONNX_ROUNDING
+
+    required = ("signed", "narrow") if op == "Quant" else ("rounding_mode",)
+    problems = [f"missing required attribute '{a}'" for a in required if _attr(node, a) is None]
+    mode = _attr(node, "rounding_mode")
+    if mode is not None and str(mode).upper() not in QONNX_ROUNDING:
+        problems.append(f"rounding_mode '{mode}' (supported: {', '.join(QONNX_ROUNDING)})")
+    if op == "Trunc":
+        expected = 5 if version < 2 else 6
+        if len(node.input) != expected:
+            problems.append(
+                f"{len(node.input)} inputs for Trunc version {version} (expects {expected})"
+            )
+    return problems
+
+
 def check_node(
-    node: onnx.NodeProto, used_outputs: set[str], facts: _GraphFacts | None = None
+    node: onnx.NodeProto,
+    used_outputs: set[str],
+    facts: _GraphFacts | None = None,
+    versions: dict[str, int] | None = None,
 ) -> list[str]:
-    """Problems that make this node unsupported (empty list when fine)."""
+    """Problems that make this node unsupported (empty list when fine); `versions` are the
+    model's opset imports by domain (QONNX Trunc's version)."""
     op = node.op_type
     problems: list[str] = []
-    if node.domain not in ("", "ai.onnx"):
+    if node.domain not in ("", "ai.onnx", *O.QONNX_DOMAINS):
         return [f"custom domain '{node.domain}'"]
-    if op not in O.ONNX_OPS and op != "Constant":
+    cls = O.op_class(node.domain, op)
+    if cls is None and not (op == "Constant" and node.domain in ("", "ai.onnx")):
+        if node.domain in O.QONNX_DOMAINS:
+            return [f"operator not supported (QONNX ops: {', '.join(O.QONNX_OPS)})"]
+        if op == "Upsample":
+            return ["operator not supported (Upsample, opset <= 9; Resize is supported)"]
         return ["operator not supported"]
+    if cls is not None and cls.ONNX_TYPE in ("Quant", "Trunc"):
+        problems += _qonnx_problems(node, cls.ONNX_TYPE, (versions or {}).get(node.domain, 1))
     if op in _WINDOW_OPS and facts is not None:
         n = _spatial_dims(node, facts)
         if n is not None and n not in (1, 2):
@@ -262,12 +320,19 @@ def check_model(model: onnx.ModelProto) -> None:
     items: list[str] = []
     if opset < MIN_OPSET or opset > MAX_OPSET:
         items.append(f"opset {opset} (supported: {MIN_OPSET}..{MAX_OPSET})")
-    used = {i for n in g.node for i in n.input} | {o.name for o in g.output}
+    folded = fold_plan(model)
+    live = [n for i, n in enumerate(g.node) if i not in folded]
+    used = {i for n in live for i in n.input} | {o.name for o in g.output}
     facts = _GraphFacts(g)
+    versions = _opset_versions(model)
     for idx, node in enumerate(g.node):
-        for p in check_node(node, used, facts):
+        if idx in folded:
+            continue
+        if node.op_type == "Constant" and not (set(node.output) & used):
+            continue  # only feeds folded nodes: any element type will do
+        for p in check_node(node, used, facts, versions):
             items.append(f"node '{node_label(node, idx)}' ({node.op_type}): {p}")
-    on_nodes = {n for node in g.node for n in [*node.input, *node.output]}
+    on_nodes = {n for node in live for n in [*node.input, *node.output]}
     for name in sorted(facts.non_tensor - on_nodes):
         items.append(f"value '{name}': non-tensor type (sequence/map/optional)")
     for name, code in sorted(facts.types.items()):
@@ -275,6 +340,57 @@ def check_model(model: onnx.ModelProto) -> None:
             items.append(f"value '{name}': element type {_type_name(code)}")
     if items:
         raise UnsupportedError(f"{g.name or 'model'}", items)
+
+
+#: standard ops never evaluated at import: quantization keeps weights typed; the others are
+#: random or training-time behaviour (Dropout is an identity in inference, converted as such)
+_NO_FOLD = frozenset(
+    {
+        "QuantizeLinear",
+        "DequantizeLinear",
+        "DynamicQuantizeLinear",
+        "Dropout",
+        "RandomNormal",
+        "RandomUniform",
+        "RandomNormalLike",
+        "RandomUniformLike",
+        "Multinomial",
+        "Bernoulli",
+    }
+)
+#: ops whose result depends only on their input's (static) shape
+_SHAPE_OPS = frozenset({"Shape", "Size"})
+
+
+def _foldable(node: onnx.NodeProto, consts: set[str]) -> bool:
+    """Whether the importer evaluates `node` (see `fold_plan`)."""
+    if node.domain not in ("", "ai.onnx") or node.op_type in _NO_FOLD | {"Constant"}:
+        return False
+    if not onnx.defs.has(node.op_type) or any(a.g.node or a.graphs for a in node.attribute):
+        return False
+    if node.op_type in _SHAPE_OPS:
+        return bool(node.input and node.input[0])
+    inputs = [i for i in node.input if i]
+    return bool(inputs) and all(i in consts for i in inputs)
+
+
+def fold_plan(model: onnx.ModelProto) -> set[int]:
+    """Indices of the nodes evaluated at import: standard nodes whose inputs are all constants
+    (initializers, Constant nodes, folded results) and `Shape`/`Size` of any value."""
+    g = model.graph
+    consts = {i.name for i in g.initializer}
+    plan: set[int] = set()
+    for idx, node in enumerate(g.node):
+        if node.op_type == "Constant" and node.domain in ("", "ai.onnx"):
+            consts.update(node.output)
+        elif _foldable(node, consts):
+            plan.add(idx)
+            consts.update(o for o in node.output if o)
+    return plan
+
+
+def _opset_versions(model: onnx.ModelProto) -> dict[str, int]:
+    return {imp.domain: int(imp.version) for imp in model.opset_import}
 
 
 def _default_opset(model: onnx.ModelProto) -> int:
@@ -299,6 +415,10 @@ class _Importer:
         self.name = name
         self.values: dict[str, SSAValue] = {}
         self.consts: dict[str, np.ndarray] = {}
+        #: constants built only when a non-folded node (or the graph output) uses them
+        self.deferred: dict[str, tuple[np.ndarray, Attribute | None]] = {}
+        self.folded = fold_plan(model)
+        self.versions = _opset_versions(model)
         self.block = Block()
         self._none: SSAValue | None = None
 
@@ -317,15 +437,7 @@ class _Importer:
         if elem is None:
             if arr.dtype == np.float64:
                 arr = arr.astype(np.float32)
-            if arr.dtype not in (
-                np.float32,
-                np.int8,
-                np.uint8,
-                np.int16,
-                np.int32,
-                np.int64,
-                np.bool_,
-            ):
+            if arr.dtype not in _SUPPORTED_DTYPES:
                 raise UnsupportedError(f"constant '{hint}'", [f"element type {arr.dtype}"])
         attr = dense_from_numpy(arr, elem)
         et = attr.get_element_type()
@@ -337,9 +449,21 @@ class _Importer:
         op.output.name_hint = sanitize(hint)
         return op.output
 
+    def define_const(self, name: str, arr: np.ndarray, elem: Attribute | None = None) -> None:
+        """Record a constant value; its IR constant is built now when its element type is
+        supported, else on first use (folded subgraphs may compute in float64, strings ...)."""
+        self.consts[name] = arr
+        if elem is None and arr.dtype not in _SUPPORTED_DTYPES:
+            self.deferred[name] = (arr, elem)
+        else:
+            self.values[name] = self.constant(arr, name, elem)
+
     def value(self, name: str) -> SSAValue:
         if name == "":
             return self.none()
+        if name in self.deferred:
+            arr, elem = self.deferred.pop(name)
+            self.values[name] = self.constant(arr, name, elem)
         if name not in self.values:
             raise EdgeAIError(
                 f"value '{name}' is used before it is defined (graph not topologically sorted?)"
@@ -386,8 +510,7 @@ class _Importer:
         init_names = {i.name for i in g.initializer}
         for init in g.initializer:
             arr = numpy_helper.to_array(init)
-            self.consts[init.name] = arr
-            self.values[init.name] = self.constant(arr, init.name, _ELEM_TYPES.get(init.data_type))
+            self.define_const(init.name, arr, _ELEM_TYPES.get(init.data_type))
         graph_inputs = [vi for vi in g.input if vi.name not in init_names]
         unknown = set(self.input_shapes) - {vi.name for vi in graph_inputs}
         if unknown:
@@ -425,16 +548,17 @@ class _Importer:
         attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
         attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in attrs.items()}
         if op_type == "Constant":
-            arr = _constant_value(label, attrs)
-            out = node.output[0]
-            self.consts[out] = arr
-            self.values[out] = self.constant(arr, out)
+            self.define_const(node.output[0], _constant_value(label, attrs))
+            return
+        if idx in self.folded:
+            self.fold(node, label)
             return
         inputs = list(node.input)
         inputs, attrs, handled = self.upgrade(node, inputs, attrs, label)
         if handled:
             return
-        cls = O.ONNX_OPS[op_type]
+        cls = O.op_class(node.domain, op_type)
+        assert cls is not None, f"{op_type} passed the legality check"
         n_in = len(cls.INPUTS)
         is_variadic = op_type == "Concat"
         if not is_variadic:
@@ -542,9 +666,53 @@ class _Importer:
             rank = len(operands[0].type.get_shape())  # type: ignore[union-attr]
             attrs["perm"] = list(reversed(range(rank)))
 
+    def fold(self, node: onnx.NodeProto, label: str) -> None:
+        """Evaluate a node of the fold plan with `onnx.reference` (the model's opsets); its
+        outputs become constants. `Shape`/`Size` see a zero-stride array of the static shape."""
+        from onnx.reference import ReferenceEvaluator
+
+        feeds: dict[str, np.ndarray] = {}
+        for name in dict.fromkeys(i for i in node.input if i):
+            if name in self.consts:
+                feeds[name] = self.consts[name]
+            else:  # Shape/Size of a value: only its shape matters
+                t = self.value(name).type
+                assert isinstance(t, TensorType)
+                dtype = storage_dtype(t.element_type)
+                feeds[name] = np.broadcast_to(np.zeros((), dtype), tuple(t.get_shape()))
+        graph = onnx.helper.make_graph(
+            [node],
+            "fold",
+            [onnx.helper.make_tensor_value_info(n, TensorProto.UNDEFINED, None) for n in feeds],
+            [onnx.helper.make_empty_tensor_value_info(o) for o in node.output if o],
+        )
+        proto = onnx.helper.make_model(graph, opset_imports=list(self.model.opset_import))
+        try:
+            results = ReferenceEvaluator(proto).run(None, feeds)
+        except Exception as e:
+            msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise EdgeAIError(
+                f"node '{label}' ({node.op_type}): folding at import failed: {msg}"
+            ) from None
+        for name, arr in zip([o for o in node.output if o], results, strict=True):
+            self.define_const(name, np.asarray(arr))
+
     def upgrade(self, node: onnx.NodeProto, inputs: list[str], attrs: dict[str, Any], label: str):
         """Rewrite older operator forms into the newest one. Returns (inputs, attrs, handled)."""
         op = node.op_type
+        if op == "Slice" and self.opset < 10:  # Slice-1: starts/ends/axes attributes
+            moved_inputs = [inputs[0]]
+            for name in ("starts", "ends", "axes"):
+                if name in attrs:
+                    vals = np.asarray(attrs.pop(name), dtype=np.int64)
+                    moved_inputs.append(self.attr_constant(f"{label}_{name}", vals))
+            return moved_inputs, attrs, False
+        if op == "Trunc":  # qonnx: version 1 (no output_scale) unless the domain says >= 2
+            version = 1 if self.versions.get(node.domain, 1) < 2 else 2
+            attrs["version"] = version
+            if version == 1:
+                inputs = [*inputs[:4], "", *inputs[4:]]
+            return inputs, attrs, False
         # attribute-to-input moves
         moved = {
             "Squeeze": ("axes", 1, 13),

@@ -39,7 +39,7 @@ from edgeai.support.attrs import storage_dtype
 from edgeai.support.errors import EdgeAIError, UnsupportedError
 
 #: ops never folded at compile time even with constant operands (keep quantized weights typed)
-_NO_FOLD = {"DequantizeLinear", "QuantizeLinear"}
+_NO_FOLD = {"DequantizeLinear", "QuantizeLinear", "Quant", "BipolarQuant"}
 
 
 def _fold(conv: Converter, op: O.OnnxOp) -> bool:

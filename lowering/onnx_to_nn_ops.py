@@ -11,7 +11,7 @@ from xdsl.ir import Attribute, SSAValue
 
 from edgeai.dialects import nn
 from edgeai.dialects import onnx as O
-from edgeai.dialects.nn_types import QuantType
+from edgeai.dialects.nn_types import BinaryType, QuantType
 from edgeai.dialects.onnx_shapes import (
     conv_transpose_padding,
     reduce_axes,
@@ -28,7 +28,7 @@ from edgeai.lowering.onnx_to_nn_patterns import (
     order_preserving,
     window_props,
 )
-from edgeai.support.attrs import f32_attr, i64_array, i64_attr, str_attr
+from edgeai.support.attrs import bool_attr, f32_attr, i64_array, i64_attr, str_attr
 from edgeai.support.errors import UnsupportedError
 
 Convert = Callable[[Converter, O.OnnxOp], None]
@@ -926,3 +926,142 @@ def _matmul_integer(c: Converter, op: O.OnnxOp) -> None:
     aq = _quant_type(c, one, az, _elem(a), None)
     bq = _quant_type(c, one, bz, _elem(b), None)
     _matmul_common(c, a, b, op.results[0], aq, lambda *_: bq, IntegerType(32))
+
+
+# ---------------------------------------------------------------------------------------------
+# QONNX quantization: Quant / BipolarQuant -> nn.quantize + nn.dequantize (constants: quantized
+# constants), exact with qonnx's float32 execution; Trunc has no exact nn form yet
+
+#: largest |integer| of a Quant range for which qonnx's float32 clamp-then-round stays inside
+#: the range (every integer and its half-way neighbours are float32 values)
+_QONNX_MAX_INT = 1 << 23
+
+
+def _qonnx_param(c: Converter, p: np.ndarray, x_shape: tuple[int, ...], what: str):
+    """(values, axis) of a QONNX scale/zero point: one value (axis None) or one per index of a
+    single axis of x (ONNX layout); unsupported when it broadcasts otherwise."""
+    from edgeai.dialects.common import broadcast_shapes
+
+    arr = np.asarray(p)
+    if arr.size == 1:
+        return arr.reshape(1), None
+    full = (1,) * (len(x_shape) - arr.ndim) + arr.shape
+    if arr.ndim > len(x_shape) or broadcast_shapes(x_shape, arr.shape) != x_shape:
+        raise _unsupported(c, f"{what} of shape {arr.shape} broadcasts the input {x_shape}")
+    axes = [i for i, d in enumerate(full) if d != 1]
+    if len(axes) != 1:
+        raise _unsupported(c, f"{what} varies along several axes {axes} (one axis is supported)")
+    return arr.ravel(), axes[0]
+
+
+def _qonnx_params(
+    c: Converter, x: SSAValue, params: list[tuple[SSAValue, str]]
+) -> tuple[list[np.ndarray], list[np.ndarray], int | None]:
+    """Constant QONNX parameters: (raw arrays, per-axis value vectors, common axis)."""
+    raws = [c.require_const(v, what) for v, what in params]
+    split = [
+        _qonnx_param(c, r, c.shape(x), what) for r, (_, what) in zip(raws, params, strict=True)
+    ]
+    axes = {a for _, a in split if a is not None}
+    if len(axes) > 1:
+        raise _unsupported(c, "scale and zero point vary along different axes")
+    axis = axes.pop() if axes else None
+    n = c.shape(x)[axis] if axis is not None else 1
+    vecs = [np.broadcast_to(v, (n,)).astype(np.float64) for v, _ in split]
+    return raws, vecs, axis
+
+
+def _check_scale(c: Converter, s: np.ndarray, what: str) -> None:
+    if not np.all(np.isfinite(s)) or np.any(s <= 0):
+        raise _unsupported(c, f"{what} scale must be finite and > 0")
+
+
+def _qonnx_result(
+    c: Converter, op: O.OnnxOp, elem: Attribute, axis: int | None, props: dict, stored_fn
+) -> None:
+    """Record the fake-quantized result: a quantized constant for constant inputs, else
+    nn.quantize (in the input's layout) + nn.dequantize."""
+    x = op.operands[0]
+    if c.shape(op.results[0]) != c.shape(x):
+        raise _unsupported(c, f"quantization parameters broadcast the input {c.shape(x)}")
+    xc = c.const_of(x)
+    if xc is not None:
+        c.set_deq(op.results[0], stored_fn(xc), elem)
+        return
+    perm = c.layout(x)
+    if isinstance(elem, QuantType | BinaryType) and axis is not None:
+        elem = elem.with_axis(perm.index(axis))
+    q = c.make(nn.QuantizeOp, [c.in_layout(x, perm)], elem, props)
+    c.set(op.results[0], c.make(nn.DequantizeOp, [q], f32), perm)
+
+
+@converts("Quant")
+def _qonnx_quant(c: Converter, op: O.OnnxOp) -> None:
+    from edgeai.reference import qops
+
+    x, scale_v, zp_v, bits_v = op.operands
+    bits_arr = c.require_const(bits_v, "Quant bitwidth")
+    if np.size(bits_arr) != 1 or float(np.ravel(bits_arr)[0]) != int(np.ravel(bits_arr)[0]):
+        raise _unsupported(c, "Quant bitwidth must be one integer")
+    bits = int(np.ravel(bits_arr)[0])
+    signed, narrow = bool(op.prop("signed")), bool(op.prop("narrow"))
+    mode = qops.QONNX_ROUNDING[str(op.prop("rounding_mode")).upper()]
+    (s_raw, z_raw), (s, z), axis = _qonnx_params(
+        c, x, [(scale_v, "Quant scale"), (zp_v, "Quant zero point")]
+    )
+    _check_scale(c, s, "Quant")
+    if bits < 1 or not np.all(np.isfinite(z)):
+        raise _unsupported(c, f"Quant bitwidth {bits} / zero point not representable")
+    if signed and bits == 1:  # qonnx: bipolar +-scale (only without a zero point)
+        if np.any(z != 0):
+            raise _unsupported(c, "1-bit signed Quant with a nonzero zero point (not +-alpha)")
+        elem: Attribute = BinaryType.get(s, axis)
+
+        def stored_bin(xc: np.ndarray) -> np.ndarray:
+            return qops.qonnx_bipolar_sign(xc, s_raw)
+
+        _qonnx_result(c, op, elem, axis, {"rounding": str_attr(mode)}, stored_bin)
+        return
+    lo, hi = qops.qonnx_int_range(bits, signed, narrow)
+    if max(abs(lo), abs(hi)) > _QONNX_MAX_INT:
+        raise _unsupported(
+            c,
+            f"Quant range [{lo}, {hi}] ({bits} bits): qonnx's float32 rounding is only exact "
+            f"up to |q| = 2**23",
+        )
+    if np.any(z != np.round(z)):
+        raise _unsupported(c, "Quant with a non-integer zero point (not an !nn.q type)")
+    full = QuantType.get(bits, signed, 1.0, 0)
+    if np.any(z < full.qmin) or np.any(z > full.qmax):
+        raise _unsupported(c, f"Quant zero point outside the {bits}-bit integer range")
+    elem = QuantType.get(bits, signed, s, z.astype(np.int64), axis)
+
+    def stored_int(xc: np.ndarray) -> np.ndarray:
+        q = qops.qonnx_quantize(xc, s_raw, z_raw, lo, hi, mode)
+        return q.astype(elem.storage_dtype())  # type: ignore[union-attr]
+
+    props = {"rounding": str_attr(mode)}
+    if narrow:
+        props["narrow"] = bool_attr(True)
+    _qonnx_result(c, op, elem, axis, props, stored_int)
+
+
+@converts("BipolarQuant")
+def _qonnx_bipolar_quant(c: Converter, op: O.OnnxOp) -> None:
+    x, scale_v = op.operands
+    (_,), (s,), axis = _qonnx_params(c, x, [(scale_v, "BipolarQuant scale")])
+    _check_scale(c, s, "BipolarQuant")
+
+    def stored(xc: np.ndarray) -> np.ndarray:
+        return np.where(xc >= 0, 1, -1).astype(np.int8)
+
+    _qonnx_result(c, op, BinaryType.get(s, axis), axis, {}, stored)
+
+
+@converts("Trunc")
+def _qonnx_trunc(c: Converter, op: O.OnnxOp) -> None:
+    raise _unsupported(
+        c,
+        "QONNX Trunc has no exact nn form yet (it rounds x / scale + zeropt, divides by a power "
+        "of two and re-rounds with rounding_mode; nn.requantize rounds TFLite/ONNX-style)",
+    )

@@ -17,6 +17,7 @@ from xdsl.dialects.builtin import IntegerType, TensorType
 
 from edgeai.dialects import nn
 from edgeai.dialects.nn_types import ActivationAttr, BinaryType, QuantType
+from edgeai.reference import binary
 from edgeai.reference import kernels as K
 from edgeai.reference import qops as fp
 from edgeai.reference.interpreter import impl
@@ -124,6 +125,8 @@ def _requant_output(op, acc: np.ndarray, w_axis_len: int) -> np.ndarray:
     assert isinstance(out_t, QuantType)
     xt = _et(op.inputs[0] if hasattr(op, "inputs") else op.operands[0])
     wt = _et(op.operands[1])
+    if isinstance(xt, BinaryType):  # a binary input's real scale is its alpha
+        xt = QuantType.get(8, True, float(xt.alpha_array()[0]), 0)
     assert isinstance(xt, QuantType)
     if isinstance(wt, QuantType):
         sw = wt.scale_array()
@@ -253,6 +256,8 @@ def _conv_family(op, x, w, b=None):
     """
     kind, kernel, out_axis = _CONV_FAMILY[type(op)]
     props = _window_props(op) if kind != "dense" else {}
+    if isinstance(_et(op.weight), BinaryType):
+        return _binary_weight_conv(op, kind, kernel, out_axis, x, w, b, props)
     tfl = _tflite_conv_params(op)
     tflm_ok = kind != "transpose" or (tuple(props["dilations"]) == (1, 1) and props["groups"] == 1)
     if tfl is not None and tflm_ok:
@@ -274,6 +279,42 @@ def _conv_family(op, x, w, b=None):
         acc = kernel(xc, wc, _bias_int(op, b), np.float64, **props)
         return _requant_output(op, acc, w.shape[out_axis])
     return _apply_act_float(op, kernel(x, w, b, **props).astype(np.float32))
+
+
+def _binary_weight_conv(op, kind: str, kernel, out_axis: int, x, w, b, props: dict):
+    """conv2d / depthwise_conv2d / dense with `!nn.bin` weights (see nn.md, "Binary").
+
+    * binary input: the +-1 products summed through the packed xnor-popcount kernels of
+      `reference/binary.py` (padded taps contribute 0), plus the bias' stored integers, as an
+      integer result or requantized with `alpha_x * alpha_w / scale_y`;
+    * quantized input: exact integer accumulation of `(x - zero_point) * b`, then as above;
+    * f32 input: `alpha_w * sum(x * b)` in float32, plus the bias, then the fused activation.
+    """
+    xt, wt = _et(op.input), _et(op.weight)
+    assert isinstance(wt, BinaryType)
+    if isinstance(xt, BinaryType):
+        if kind == "dense":
+            acc = binary.binary_dense(x, w)
+        elif kind == "depthwise":
+            acc = binary.binary_depthwise_conv2d(
+                x, w, props["strides"], props["dilations"], props["padding"]
+            )
+        else:
+            acc = binary.binary_conv2d(
+                x, w, props["strides"], props["dilations"], props["padding"], props["groups"]
+            )
+        if b is not None:
+            acc = acc + b.astype(np.int64)
+        return _requant_output(op, acc.astype(np.float64), w.shape[out_axis])
+    if isinstance(xt, QuantType):
+        xc = x.astype(np.float64) - xt.zero_point
+        acc = kernel(xc, w.astype(np.float64), _bias_int(op, b), np.float64, **props)
+        return _requant_output(op, acc, w.shape[out_axis])
+    y = kernel(x.astype(np.float32), w.astype(np.float32), None, **props).astype(np.float32)
+    y = (y * wt.alpha_array().astype(np.float32)).astype(np.float32)
+    if b is not None:
+        y = (y + b).astype(np.float32)
+    return _apply_act_float(op, y)
 
 
 for _cls in _CONV_FAMILY:
@@ -781,7 +822,32 @@ def _resize(op: nn.ResizeOp, x):
 
 @impl(nn.QuantizeOp)
 def _quantize(op: nn.QuantizeOp, x):
-    return quant(x.astype(np.float32), _et(op.output), _mode(op))
+    """TFLite / ONNX rounding of x / scale (then + zero point), or QONNX's rounding of
+    x / scale + zero point (`qonnx_*`); `narrow` saturates to the narrow range."""
+    t, mode = _et(op.output), _mode(op)
+    xf = x.astype(np.float32)
+    qonnx = mode.startswith("qonnx_")
+    if isinstance(t, BinaryType):
+        return fp.qonnx_bipolar_sign(xf, t.broadcast_alpha(x.ndim)) if qonnx else quant(xf, t)
+    assert isinstance(t, QuantType)
+    qmin, qmax = nn.narrow_range(t) if op.prop("narrow") else (t.qmin, t.qmax)
+    s, z = t.broadcast_params(x.ndim)
+    if qonnx:
+        q = fp.qonnx_quantize(xf, s, z, qmin, qmax, mode)
+    else:
+        q = fp.quantize(xf, s, z, qmin, qmax, mode)
+    return q.astype(t.storage_dtype())
+
+
+@impl(nn.ThresholdOp)
+def _threshold(op: nn.ThresholdOp, x, thresholds):
+    """+1 where x >= t (direction 1) or x <= t (direction -1), per channel (last axis)."""
+    acc = x.astype(np.int64)
+    t = thresholds.astype(np.int64)
+    d = op.prop("direction")
+    up = np.ones(t.shape, bool) if d is None else np.asarray(d) > 0
+    hit = np.where(up, acc >= t, acc <= t)
+    return np.where(hit, 1, -1).astype(np.int8)
 
 
 @impl(nn.DequantizeOp)

@@ -17,6 +17,7 @@ from edgeai.dialects.onnx_shapes import (
     slice_params,
 )
 from edgeai.reference import kernels as K
+from edgeai.reference import qops
 from edgeai.reference.interpreter import impl
 from edgeai.support.attrs import storage_dtype
 from edgeai.support.errors import UnsupportedError
@@ -305,11 +306,15 @@ def _gmp(op, x):
 
 @impl(O.ONNX_OPS["BatchNormalization"])
 def _bn(op, x, scale, b, mean, var):
+    """In onnxruntime's float32 order (1 / sqrt(var + eps) * scale, bias - mean * that, then
+    x * scale' + bias'), so that models run by onnxruntime (and qonnx) agree bit for bit."""
     shape = (1, -1) + (1,) * (x.ndim - 2)
     eps = np.float32(op.prop("epsilon"))
-    y = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps) * scale.reshape(
-        shape
-    ) + b.reshape(shape)
+    f32 = np.float32
+    inv_std = (f32(1) / np.sqrt((var + eps).astype(f32))).astype(f32)
+    new_scale = (inv_std * scale).astype(f32)
+    new_bias = (b - (mean * new_scale).astype(f32)).astype(f32)
+    y = (x * new_scale.reshape(shape)).astype(f32) + new_bias.reshape(shape)
     return y.astype(x.dtype)
 
 
@@ -472,3 +477,68 @@ def _matmul_integer(op, a, b, az, bz):
     if np.ndim(za) == 1 and np.size(za) > 1:
         za = za.reshape(-1, 1)
     return np.matmul(a.astype(np.int64) - za, b.astype(np.int64) - zb).astype(np.int32)
+
+
+# ---------------------------------------------------------------------------------------------
+# QONNX operators: qonnx's NumPy execution, every step in float32 (see reference/qops.py)
+
+
+def _qonnx_bounds(bits: np.ndarray, signed: bool, narrow: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Brevitas' min_int / max_int of a float32 bit width, computed in float32 as qonnx does
+    (so a 32-bit unsigned maximum is float32(2**32 - 1) = 2**32)."""
+    b = np.asarray(bits, dtype=np.float32)
+    two, one = np.float32(2), np.float32(1)
+    if signed:
+        top = two ** (b - one)
+        return (-top + one if narrow else -top), top - one
+    return np.float32(0) * b, two**b - (two if narrow else one)
+
+
+def _scalar_bit_width(op, bits: np.ndarray, what: str) -> np.ndarray:
+    if np.size(bits) != 1:
+        raise UnsupportedError(op.name, [f"{what} must be a scalar, got shape {np.shape(bits)}"])
+    return np.asarray(bits, dtype=np.float32).reshape(())
+
+
+@impl(O.ONNX_OPS["Quant"])
+def _qonnx_quant(op, x, scale, zp, bits):
+    b = _scalar_bit_width(op, bits, "bitwidth")
+    signed, narrow = bool(op.prop("signed")), bool(op.prop("narrow"))
+    v = qops.qonnx_prequant(x, scale, zp)
+    if signed and b == 1:  # 1-bit signed: bipolar, no clamp/rounding
+        q = np.where(v >= 0, np.float32(1), np.float32(-1))
+    else:
+        lo, hi = _qonnx_bounds(b, signed, narrow)
+        q = qops.qonnx_round(np.clip(v, lo, hi).astype(np.float32), op.prop("rounding_mode"))
+    return ((q - np.asarray(zp, np.float32)) * np.asarray(scale, np.float32)).astype(np.float32)
+
+
+@impl(O.ONNX_OPS["BipolarQuant"])
+def _qonnx_bipolar_quant(op, x, scale):
+    signs = np.where(np.asarray(x, np.float32) >= 0, np.float32(1), np.float32(-1))
+    return (signs * np.asarray(scale, np.float32)).astype(np.float32)
+
+
+@impl(O.ONNX_OPS["Trunc"])
+def _qonnx_trunc(op, x, scale, zp, in_bits, out_scale, out_bits):
+    s = np.asarray(scale, np.float32)
+    z = np.asarray(zp, np.float32)
+    mode = op.prop("rounding_mode")
+    y = np.round(qops.qonnx_prequant(x, s, z))
+    if op.prop("version") == 1:  # drop input_bit_width - output_bit_width low bits
+        shift = np.asarray(in_bits, np.float32) - np.asarray(out_bits, np.float32)
+        y = qops.qonnx_round((y / np.float32(2) ** shift).astype(np.float32), mode)
+        return ((y - z) * s).astype(np.float32)
+    if out_scale is None:
+        raise UnsupportedError(op.name, ["Trunc version 2 needs output_scale"])
+    so = np.asarray(out_scale, np.float32)
+    with np.errstate(divide="ignore"):
+        factor = np.float32(2) ** np.round(np.log2((so / s).astype(np.float32)))
+    y = (y / factor).astype(np.float32)
+    lo, hi = _qonnx_bounds(
+        _scalar_bit_width(op, out_bits, "output_bit_width"),
+        bool(op.prop("signed")),
+        bool(op.prop("narrow")),
+    )
+    y = qops.qonnx_round(np.clip(y, lo, hi).astype(np.float32), mode)
+    return ((y - (z / factor).astype(np.float32)) * so).astype(np.float32)

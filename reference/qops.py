@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from edgeai.reference import fixedpoint as fp
 from edgeai.reference import qkernels as qk
@@ -260,3 +261,80 @@ def q_requantize(x, sx, zx, sy, zy, bits: int, signed: bool = True) -> np.ndarra
         output_zero_point=zy,
         dtype=_dtype(bits, signed),
     )
+
+
+# -- QONNX (Brevitas) quantization -------------------------------------------------------------
+# QONNX's Quant/Trunc are defined by qonnx's NumPy execution in float32: the zero point is added
+# to x / scale *before* rounding (a float32 addition), the value is clamped to the integer range
+# and then rounded with one of the functions below, each evaluated in float32 as written (e.g.
+# HALF_UP is sign(v) * floor(|v| + 0.5), whose float32 addition rounds |v| = 0.49999997 up).
+
+#: QONNX `rounding_mode` -> `nn.quantize` rounding name
+QONNX_ROUNDING: dict[str, str] = {
+    "ROUND": "qonnx_half_even",
+    "HALF_EVEN": "qonnx_half_even",
+    "CEIL": "qonnx_ceil",
+    "FLOOR": "qonnx_floor",
+    "UP": "qonnx_up",
+    "DOWN": "qonnx_down",
+    "HALF_UP": "qonnx_half_up",
+    "HALF_DOWN": "qonnx_half_down",
+}
+
+
+def qonnx_round(v: np.ndarray, mode: str) -> np.ndarray:
+    """Round float32 values with a QONNX rounding mode (`ROUND`, `FLOOR` ... or the `nn` name
+    `qonnx_floor` ...), in v's float dtype, with the same float operations as qonnx."""
+    name = mode if mode.startswith("qonnx_") else QONNX_ROUNDING.get(mode.upper(), "")
+    a = np.asarray(v)
+    one_half = a.dtype.type(0.5)
+    if name == "qonnx_half_even":
+        return np.round(a)
+    if name == "qonnx_ceil":
+        return np.ceil(a)
+    if name == "qonnx_floor":
+        return np.floor(a)
+    if name == "qonnx_up":
+        return np.sign(a) * np.ceil(np.abs(a))
+    if name == "qonnx_down":
+        return np.fix(a)
+    if name == "qonnx_half_up":
+        return np.sign(a) * np.floor(np.abs(a) + one_half)
+    if name == "qonnx_half_down":
+        return np.sign(a) * np.ceil(np.abs(a) - one_half)
+    raise ValueError(f"unknown QONNX rounding mode {mode!r}")
+
+
+def qonnx_int_range(bits: int, signed: bool, narrow: bool) -> tuple[int, int]:
+    """QONNX's integer range of a Quant: signed narrow drops the most negative value, unsigned
+    narrow the largest one (Brevitas' `min_int`/`max_int`)."""
+    if signed:
+        return -(1 << (bits - 1)) + (1 if narrow else 0), (1 << (bits - 1)) - 1
+    return 0, (1 << bits) - (2 if narrow else 1)
+
+
+def qonnx_prequant(x: np.ndarray, scale, zp) -> np.ndarray:
+    """`x / scale + zp`, each operation rounded to float32 (QONNX's scaling step)."""
+    xf = np.asarray(x, dtype=np.float32)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        v = (xf / np.asarray(scale, dtype=np.float32)).astype(np.float32)
+        return (v + np.asarray(zp, dtype=np.float32)).astype(np.float32)
+
+
+def qonnx_quantize(x: np.ndarray, scale, zp, qmin: int, qmax: int, mode: str) -> NDArray[np.int64]:
+    """Storage values of QONNX's Quant: `round_mode(clamp(x / scale + zp, qmin, qmax))` in
+    float32 (see `qonnx_prequant`, `qonnx_round`), then saturated to [qmin, qmax] (a no-op when
+    every integer of the range and its half-way neighbours are float32 values, |q| <= 2**23).
+    NaN inputs are undefined (as in C)."""
+    v = qonnx_prequant(x, scale, zp)
+    v = np.clip(v, np.float32(qmin), np.float32(qmax))
+    r = qonnx_round(v, mode)
+    r = np.nan_to_num(np.clip(r, -(2.0**40), 2.0**40), nan=0.0).astype(np.int64)
+    return np.clip(r, qmin, qmax)
+
+
+def qonnx_bipolar_sign(x: np.ndarray, alpha) -> NDArray[np.int8]:
+    """QONNX's 1-bit signed Quant (zero point 0): +1 where `float32(x / alpha) >= 0`, else -1
+    (differs from `x >= 0` only for negative x whose quotient underflows to -0)."""
+    v = qonnx_prequant(x, alpha, 0.0)
+    return np.where(v >= 0, 1, -1).astype(np.int8)

@@ -23,9 +23,13 @@ PASSES: dict[str, str] = {
     "nn-fold-batchnorm": "edgeai.transforms.nn_fold_batchnorm",
     "nn-fuse-activation": "edgeai.transforms.nn_fuse_activation",
     "nn-fuse-pad": "edgeai.transforms.nn_fuse_pad",
+    "nn-fuse-bias": "edgeai.transforms.nn_fuse_bias",
     "nn-sink-transposes": "edgeai.transforms.nn_sink_transposes",
     "nn-simplify-reshapes": "edgeai.transforms.nn_simplify_reshapes",
     "nn-optimize": "edgeai.transforms.nn_optimize",
+    "nn-fold-sign-threshold": "edgeai.transforms.nn_fold_sign_threshold",
+    "nn-fold-qdq": "edgeai.transforms.nn_fold_qdq",
+    "nn-quantize": "edgeai.transforms.nn_quantize",
 }
 
 DIALECTS: dict[str, str] = {

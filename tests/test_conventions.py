@@ -52,3 +52,33 @@ def test_onnx_ops_round_trip_file_covers_every_op():
     text = (LIT / "dialects" / "onnx" / "ops.mlir").read_text()
     missing = [op.name for op in ONNX.operations if op.name not in text]
     assert not missing, f"ops.mlir lacks {missing}"
+
+
+def test_op_reference_page_is_current():
+    """docs/dialects/nn-ops.md is generated from the op classes; regenerate when they change."""
+    import subprocess
+    import sys
+
+    root = LIT.parent.parent
+    p = subprocess.run(
+        [sys.executable, str(root / "docs" / "gen_op_reference.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert p.returncode == 0, p.stderr
+
+
+def test_every_computing_nn_op_declares_its_type_combinations():
+    """Ops that compute state their accepted element-type kinds; only data movement is structural."""
+    structural = {
+        "nn.constant", "nn.storage_cast", "nn.concat", "nn.reshape", "nn.transpose", "nn.pad",
+        "nn.slice", "nn.split", "nn.gather",
+    }  # fmt: skip
+    for op in NN.operations:
+        kinds = getattr(op, "KINDS", None)
+        if op.name in structural:
+            continue
+        assert kinds, f"{op.name} declares no KINDS"
+        for k in kinds:
+            ins, outs = k.split("->")
+            assert set(ins + outs) <= set("fqbi"), (op.name, k)

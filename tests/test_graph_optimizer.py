@@ -37,6 +37,7 @@ PASSES = [
     "nn-eliminate-dead-code",
     "nn-fold-batchnorm",
     "nn-fuse-activation",
+    "nn-fuse-bias",
     "nn-fuse-pad",
     "nn-sink-transposes",
     "nn-simplify-reshapes",

@@ -3,6 +3,10 @@
     edgeai run -m model.onnx|model.mlir [--inputs in.npz] [-o out.npz] [--input-shape n=1,3,8,8]
                [--level onnx|nn] [--seed N]
 
+    edgeai quantize -m float.onnx --calib data.npz -o q.mlir [--method minmax|percentile|mse|kl]
+               [--activation-bits 8|16] [--weight-bits N] [--config layers.json] [--io float|int]
+               [--report report.json]
+
 `run` executes the model with the reference interpreter (after lowering to `--level`, default
 `nn`) on the given inputs, or on seeded random inputs, prints each output and optionally saves
 them. Errors are one line on stderr with a non-zero exit code.
@@ -89,6 +93,55 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quantize(args: argparse.Namespace) -> int:
+    import json
+
+    import edgeai
+    from edgeai.quantization.calibrate import load_calibration
+    from edgeai.quantization.config import QuantConfig
+    from edgeai.quantization.ptq import quantize
+    from edgeai.quantization.report import format_table
+    from edgeai.tools.translate import write_atomic
+
+    if not args.output.endswith(".mlir"):
+        raise EdgeAIError(f"-o {args.output}: the quantized program is written as .mlir")
+    out_dir = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(out_dir):
+        raise EdgeAIError(f"-o {args.output}: directory {out_dir} does not exist")
+    base = QuantConfig.load(args.config) if args.config else QuantConfig()
+    overrides = {
+        k: v
+        for k, v in (
+            ("method", args.method),
+            ("percentile", args.percentile),
+            ("activation_bits", args.activation_bits),
+            ("weight_bits", args.weight_bits),
+            ("io", args.io),
+        )
+        if v is not None
+    }
+    config = QuantConfig(**{**base.__dict__, **overrides})
+    calib = load_calibration(args.calib)
+    t0 = time.perf_counter()
+    module = edgeai.import_model(args.model, parse_input_shapes(args.input_shape) or None)
+    quantized, report = quantize(module, calib, config, progress=sys.stderr.isatty())
+    dt = time.perf_counter() - t0
+    text = str(quantized) + "\n"
+    write_atomic(args.output, text)
+    print(
+        f"quantized {os.path.basename(args.model)} ({config.method}, int{config.activation_bits} activations, "
+        f"int{config.weight_bits} weights, {report.calibration_samples} calibration samples) in {dt:.1f} s"
+    )
+    print(format_table(report.layers))
+    if report.float_ops_left:
+        print(f"left in float: {', '.join(report.float_ops_left)}")
+    if args.report:
+        write_atomic(args.report, json.dumps(report.as_dict(), indent=2) + "\n")
+        print(f"wrote {args.report}")
+    print(f"wrote {args.output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="edgeai", description="edgeai: a multi-level compiler for tiny ML"
@@ -113,6 +166,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default: 0)")
     r.set_defaults(func=cmd_run)
+    q = sub.add_parser("quantize", help="post-training quantization with calibration data")
+    q.add_argument("-m", "--model", required=True, help="float model (.onnx or .mlir)")
+    q.add_argument("--calib", required=True, help=".npz: one array per input, leading sample axis")
+    q.add_argument("-o", "--output", required=True, help="quantized program (.mlir)")
+    q.add_argument(
+        "--method",
+        choices=["minmax", "percentile", "mse", "kl"],
+        help="activation range method (default minmax)",
+    )
+    q.add_argument(
+        "--percentile", type=float, help="percentile for --method percentile (default 99.99)"
+    )
+    q.add_argument(
+        "--activation-bits", type=int, choices=[8, 16], help="activation width (default 8)"
+    )
+    q.add_argument(
+        "--weight-bits",
+        type=int,
+        choices=range(2, 9),
+        metavar="2..8",
+        help="weight width (default 8)",
+    )
+    q.add_argument(
+        "--config", help="JSON with global settings and per-layer overrides (mixed precision)"
+    )
+    q.add_argument("--io", choices=["float", "int"], help="float I/O (default) or quantized I/O")
+    q.add_argument("--report", help="write the per-layer error report as JSON")
+    q.add_argument(
+        "--input-shape",
+        action="append",
+        metavar="NAME=D0,D1,...",
+        help="fix a symbolic input shape",
+    )
+    q.set_defaults(func=cmd_quantize)
     return p
 
 

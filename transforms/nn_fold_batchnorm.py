@@ -18,6 +18,7 @@ from xdsl.pattern_rewriter import (
 )
 
 from edgeai.dialects import nn
+from edgeai.dialects.nn_types import BinaryType
 
 #: producers that absorb a batch norm -> output-channel axis of their weight
 _WEIGHT_CHANNEL_AXIS: dict[type, int] = {
@@ -77,17 +78,72 @@ class FoldIntoProducer(RewritePattern):
         bc = nn.ConstantOp.from_numpy(
             (b * s + t).astype(np.float32), f32, (prod.bias or bn.bias).name_hint
         )
-        new = type(prod).create(
-            operands=[prod.input, wc.output, bc.output],
-            result_types=[prod.output.type],
-            properties=dict(prod.properties),
-            attributes=dict(prod.attributes),
-        )
-        new.output.name_hint = prod.output.name_hint
+        new = _rebuilt(prod, wc.output, bc.output)
         old = [prod.weight, prod.bias, bn.scale, bn.bias, bn.mean, bn.var]
         rewriter.replace(prod, [wc, bc, new], [new.output])
         rewriter.replace(bn, [], [new.output])
         _erase_dead_constants(rewriter, old)
+
+
+class FoldIntoBinaryWeights(RewritePattern):
+    """batch_norm(conv(x, dequantize(w : !nn.bin<alpha>), b)) -> conv with alpha * |s| and the
+    sign of the channels with s < 0 flipped (exact: +-1 weights stay +-1). Binary x binary layers
+    keep their batch norm for `nn-fold-sign-threshold` (an integer threshold is cheaper)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, bn: nn.BatchNormOp, rewriter: PatternRewriter) -> None:
+        prod, deq = bn.input.owner, None
+        axis = _WEIGHT_CHANNEL_AXIS.get(type(prod))
+        if axis is not None and not isinstance(prod, nn.Conv2dTransposeOp):
+            x, deq = prod.input.owner, prod.weight.owner
+            free = prod.act is None and prod.output.has_one_use() and prod.weight.has_one_use()
+            if (
+                not free
+                or nn.kind(prod.output.type) != "f"
+                or (isinstance(x, nn.DequantizeOp) and nn.kind(x.input.type) == "b")
+            ):
+                return
+        if not isinstance(deq, nn.DequantizeOp) or not deq.input.has_one_use():
+            return
+        const, wt = deq.input.owner, deq.input.type.element_type
+        if not isinstance(const, nn.ConstantOp) or not isinstance(wt, BinaryType):
+            return
+        stored, st = const.to_numpy(), _affine(bn)
+        channels = stored.shape[axis]
+        b = _float_const(prod.bias) if prod.bias is not None else np.zeros(channels)
+        if wt.channel_axis not in (None, axis) or st is None or b is None:
+            return
+        s, t = st
+        if np.any(s == 0) or not np.all(np.isfinite(s)):
+            return  # a zero scale has no binary form: left to the mul + add lowering
+        alpha = np.broadcast_to(wt.alpha_array(), (channels,)) * np.abs(s)
+        shape = [1] * stored.ndim
+        shape[axis] = -1
+        flipped = (stored * np.sign(s).reshape(shape)).astype(np.int8)
+        new_type = BinaryType.get(alpha.astype(np.float32).astype(np.float64), axis)
+        wc = nn.ConstantOp.from_numpy(flipped, new_type, deq.input.name_hint)
+        wd = nn.DequantizeOp.make([wc.output], f32)
+        bias = (b * s + t).astype(np.float32)
+        bc = nn.ConstantOp.from_numpy(bias, f32, (prod.bias or bn.bias).name_hint)
+        new = _rebuilt(prod, wd.output, bc.output)
+        old = [prod.bias, bn.scale, bn.bias, bn.mean, bn.var]
+        rewriter.replace(prod, [wc, wd, bc, new], [new.output])
+        rewriter.replace(bn, [], [new.output])
+        rewriter.erase(deq)
+        rewriter.erase(const)
+        _erase_dead_constants(rewriter, old)
+
+
+def _rebuilt(prod, weight: SSAValue, bias: SSAValue):
+    """The producer with new weight and bias operands, same properties, attributes and name."""
+    new = type(prod).create(
+        operands=[prod.input, weight, bias],
+        result_types=[prod.output.type],
+        properties=dict(prod.properties),
+        attributes=dict(prod.attributes),
+    )
+    new.output.name_hint = prod.output.name_hint
+    return new
 
 
 class LowerToMulAdd(RewritePattern):
@@ -120,6 +176,9 @@ class NnFoldBatchnormPass(ModulePass):
       constants: the producer with `w * s` (s = gamma / sqrt(var + eps) along the weight's
       output-channel axis: 0 for OHWI and `[N, K]` weights, 3 for depthwise `[1, KH, KW, C*M]`)
       and bias `(b - mean) * s + beta` (created when absent); the batch norm is gone.
+    * the same with binary weights, `dequantize(constant : !nn.bin<alpha>)` (conv2d, depthwise,
+      dense): the alphas become `alpha * |s|` per output channel and the channels with `s < 0`
+      have their +-1 weights negated, so the weights stay binary (a zero scale is not folded).
     * any other `nn.batch_norm` with constant parameters: `nn.add(nn.mul(x, s), beta - mean * s)`
       with `[C]` constants broadcast on the last axis.
     Batch norms with non-constant parameters, quantized producers and shared weights (folding would
@@ -133,7 +192,7 @@ class NnFoldBatchnormPass(ModulePass):
     def rewrite(self, module: ModuleOp) -> bool:
         """Apply to a fixpoint; True when the module changed."""
         patterns = GreedyRewritePatternApplier(
-            [FoldIntoProducer(), LowerToMulAdd()], dce_enabled=False
+            [FoldIntoProducer(), FoldIntoBinaryWeights(), LowerToMulAdd()], dce_enabled=False
         )
         return PatternRewriteWalker(patterns).rewrite_module(module)
 

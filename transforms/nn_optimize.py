@@ -13,6 +13,7 @@ PHASES: tuple[str, ...] = (
     "nn-fold-constants",
     "nn-fold-batchnorm",
     "nn-fuse-pad",
+    "nn-fuse-bias",
     "nn-sink-transposes",
     "nn-simplify-reshapes",
     "nn-fuse-activation",
@@ -26,7 +27,7 @@ class NnOptimizePass(ModulePass):
 
     Input: `nn` functions (as produced by `convert-onnx-to-nn`).
     Output: the fixpoint of, in this order, `nn-fold-constants` (evaluate constant subgraphs),
-    `nn-fold-batchnorm` (batch norms into weights), `nn-fuse-pad` (explicit pads into windows),
+    `nn-fold-batchnorm` (batch norms into weights), `nn-fuse-pad` (explicit pads into windows), `nn-fuse-bias` (constant adds into biases),
     `nn-sink-transposes` and `nn-simplify-reshapes` (layout clean-up), `nn-fuse-activation`
     (ReLU/clamp into producers, after batch norms are gone) and `nn-eliminate-dead-code`, repeated
     until a round changes nothing or `max-iterations` rounds ran. Batch norms are folded before

@@ -56,6 +56,30 @@ class SimplifyReshape(RewritePattern):
             rewriter.erase(src)
 
 
+class HoistStorageCast(RewritePattern):
+    """storage_cast(reshape(x)) -> reshape(storage_cast(x)) for per-tensor element types, so that
+    reshapes separated by a reinterpretation meet (and cancel)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: nn.StorageCastOp, rewriter: PatternRewriter) -> None:
+        src = op.input.owner
+        if not isinstance(src, nn.ReshapeOp) or not src.output.has_one_use():
+            return
+        a, b = src.input.type.element_type, op.output.type.element_type
+        if any(getattr(t, "channel_axis", None) is not None for t in (a, b)):
+            return
+        cast = nn.StorageCastOp.create(
+            operands=[src.input],
+            result_types=[TensorType(b, src.input.type.get_shape())],
+            attributes=dict(op.attributes),
+        )
+        reshape = nn.ReshapeOp.create(
+            operands=[cast.output], result_types=[op.output.type], attributes=dict(src.attributes)
+        )
+        rewriter.replace(op, [cast, reshape])
+        rewriter.erase(src)
+
+
 class TransposeToReshape(RewritePattern):
     """transpose(x) that only moves size-1 dimensions -> reshape(x)."""
 
@@ -79,7 +103,9 @@ class NnSimplifyReshapesPass(ModulePass):
     * a reshape whose result type equals its operand's type is removed;
     * a reshape of an `nn.constant` is a constant of the new shape (same stored values);
     * an `nn.transpose` that preserves the row-major element order (it only moves size-1
-      dimensions) is an `nn.reshape`.
+      dimensions) is an `nn.reshape`;
+    * `storage_cast(reshape(x))` becomes `reshape(storage_cast(x))` (per-tensor types), so that
+      reshapes around a reinterpretation meet.
     A rewrite whose new reshape would move a per-axis quantization axis elsewhere than the original
     types say is skipped (the reshape verifier decides). Constants left without users are erased.
     Invariants kept: function signatures, result types, `layer` names, bit-exact reference results.
@@ -89,7 +115,7 @@ class NnSimplifyReshapesPass(ModulePass):
 
     def rewrite(self, module: ModuleOp) -> bool:
         """Apply to a fixpoint; True when the module changed."""
-        patterns = [SimplifyReshape(), TransposeToReshape()]
+        patterns = [SimplifyReshape(), HoistStorageCast(), TransposeToReshape()]
         walker = PatternRewriteWalker(GreedyRewritePatternApplier(patterns, dce_enabled=False))
         return walker.rewrite_module(module)
 

@@ -148,3 +148,23 @@ func.func @negative_fold_bn_dynamic_params(%x: tensor<1x2xf32>, %g: tensor<2xf32
   %z = nn.batch_norm %x, %g, %be, %m, %v {epsilon = 1.0 : f32} : (tensor<1x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
   func.return %z : tensor<1x2xf32>
 }
+
+// -----
+
+/// Binary weights: the batch-norm scale goes into the per-channel alphas; a negative scale
+/// negates that channel's +-1 weights, so the weights stay binary.
+// CHECK-LABEL: func.func @fold_bn_into_binary_weights
+// CHECK:         %[[W:.*]] = nn.constant dense<{{\[}}[1, -1], [1, 1]]> : tensor<2x2x!nn.bin<:0, {1.0, 0.5}>>
+// CHECK:         nn.dequantize %[[W]]
+// CHECK:         nn.dense
+// CHECK-NOT:     nn.batch_norm
+func.func @fold_bn_into_binary_weights(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %w = nn.constant dense<[[1, -1], [-1, -1]]> : tensor<2x2x!nn.bin<:0, {0.5, 0.25}>>
+  %wd = nn.dequantize %w : (tensor<2x2x!nn.bin<:0, {0.5, 0.25}>>) -> tensor<2x2xf32>
+  %y = nn.dense %x, %wd : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  %g = nn.constant dense<[2.0, -2.0]> : tensor<2xf32>
+  %z = nn.constant dense<0.0> : tensor<2xf32>
+  %v = nn.constant dense<1.0> : tensor<2xf32>
+  %b = nn.batch_norm %y, %g, %z, %z, %v {epsilon = 0.0 : f32} : (tensor<1x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  func.return %b : tensor<1x2xf32>
+}

@@ -76,3 +76,16 @@ func.func @negative_transpose_moves_quant_axis(%x: tensor<2x1x!nn.q<i8:1, {0.5:0
   %t = nn.transpose %x {perm = array<i64: 1, 0>} : (tensor<2x1x!nn.q<i8:1, {0.5:0}>>) -> tensor<1x2x!nn.q<i8:0, {0.5:0}>>
   func.return %t : tensor<1x2x!nn.q<i8:0, {0.5:0}>>
 }
+
+// -----
+
+/// A reinterpretation between two reshapes moves up so the reshapes cancel.
+// CHECK-LABEL: func.func @storage_cast_between_reshapes
+// CHECK-NEXT:    %[[C:.*]] = nn.storage_cast %x : (tensor<1x4x2xi8>) -> tensor<1x4x2x!nn.q<i8, 0.5:1>>
+// CHECK-NEXT:    func.return %[[C]]
+func.func @storage_cast_between_reshapes(%x: tensor<1x4x2xi8>) -> tensor<1x4x2x!nn.q<i8, 0.5:1>> {
+  %0 = nn.reshape %x : (tensor<1x4x2xi8>) -> tensor<8xi8>
+  %1 = nn.storage_cast %0 : (tensor<8xi8>) -> tensor<8x!nn.q<i8, 0.5:1>>
+  %2 = nn.reshape %1 : (tensor<8x!nn.q<i8, 0.5:1>>) -> tensor<1x4x2x!nn.q<i8, 0.5:1>>
+  func.return %2 : tensor<1x4x2x!nn.q<i8, 0.5:1>>
+}

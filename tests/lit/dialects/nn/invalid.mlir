@@ -536,3 +536,99 @@ func.func @f(%a: tensor<2xf32>) {
   %0 = nn.leaky_relu %a {alpha = 0.1 : f32, alhpa = 0.2 : f32} : (tensor<2xf32>) -> tensor<2xf32>
   func.return
 }
+
+// -----
+
+// CHECK: thresholds must have shape 3 (one per channel), got 2
+func.func @f(%a: tensor<1x3xi32>, %t: tensor<2xi32>) {
+  %0 = nn.threshold %a, %t : (tensor<1x3xi32>, tensor<2xi32>) -> tensor<1x3x!nn.bin>
+  func.return
+}
+
+// -----
+
+// CHECK: direction must have 3 values, got 2
+func.func @f(%a: tensor<1x3xi32>, %t: tensor<3xi32>) {
+  %0 = nn.threshold %a, %t {direction = array<i8: 1, -1>} : (tensor<1x3xi32>, tensor<3xi32>) -> tensor<1x3x!nn.bin>
+  func.return
+}
+
+// -----
+
+// CHECK: direction values must be 1 (>=) or -1 (<=)
+func.func @f(%a: tensor<1x2xi32>, %t: tensor<2xi32>) {
+  %0 = nn.threshold %a, %t {direction = array<i8: 1, 0>} : (tensor<1x2xi32>, tensor<2xi32>) -> tensor<1x2x!nn.bin>
+  func.return
+}
+
+// -----
+
+// CHECK: unsupported element types (f32, i32) -> (!nn.bin); accepted kinds: ii->b
+func.func @f(%a: tensor<1x2xf32>, %t: tensor<2xi32>) {
+  %0 = nn.threshold %a, %t : (tensor<1x2xf32>, tensor<2xi32>) -> tensor<1x2x!nn.bin>
+  func.return
+}
+
+// -----
+
+// CHECK: a per-axis binary result must be scaled along the last axis
+func.func @f(%a: tensor<2x2xi32>, %t: tensor<2xi32>) {
+  %0 = nn.threshold %a, %t : (tensor<2x2xi32>, tensor<2xi32>) -> tensor<2x2x!nn.bin<:0, {0.5, 0.25}>>
+  func.return
+}
+
+// -----
+
+// CHECK: narrow applies to quantized (!nn.q) results only
+func.func @f(%a: tensor<2xf32>) {
+  %0 = nn.quantize %a {narrow = true} : (tensor<2xf32>) -> tensor<2x!nn.bin>
+  func.return
+}
+
+// -----
+
+// CHECK: rounding must be 'tflite', 'onnx' or one of qonnx_half_even, qonnx_floor, qonnx_ceil, qonnx_up, qonnx_down, qonnx_half_up, qonnx_half_down, got 'round'
+func.func @f(%a: tensor<2xf32>) {
+  %0 = nn.quantize %a {rounding = "round"} : (tensor<2xf32>) -> tensor<2x!nn.q<i8, 0.5:0>>
+  func.return
+}
+
+// -----
+
+// CHECK: the input of a binary convolution must be binary per tensor
+func.func @f(%x: tensor<1x2x!nn.bin<:1, {0.5, 0.25}>>, %w: tensor<3x2x!nn.bin>) {
+  %0 = nn.dense %x, %w : (tensor<1x2x!nn.bin<:1, {0.5, 0.25}>>, tensor<3x2x!nn.bin>) -> tensor<1x3xi32>
+  func.return
+}
+
+// -----
+
+// CHECK: per-channel weights must be quantized along axis 0
+func.func @f(%x: tensor<1x2x!nn.bin>, %w: tensor<3x2x!nn.bin<:1, {0.5, 0.25}>>) {
+  %0 = nn.dense %x, %w : (tensor<1x2x!nn.bin>, tensor<3x2x!nn.bin<:1, {0.5, 0.25}>>) -> tensor<1x3xi32>
+  func.return
+}
+
+// -----
+
+// CHECK: unsupported element types (!nn.bin, !nn.bin) -> (i32); accepted kinds: fff->f, ff->f, qqq->q, qq->q, qqq->i, qq->i, qqi->q, qqi->i
+func.func @f(%x: tensor<1x2x2x1x!nn.bin>, %w: tensor<1x1x1x1x!nn.bin>) {
+  %0 = nn.conv2d_transpose %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, groups = 1 : i64} : (tensor<1x2x2x1x!nn.bin>, tensor<1x1x1x1x!nn.bin>) -> tensor<1x2x2x1xi32>
+  func.return
+}
+
+// -----
+
+// CHECK: unsupported element types (!nn.bin, f32) -> (f32)
+func.func @f(%x: tensor<1x2x!nn.bin>, %w: tensor<3x2xf32>) {
+  %0 = nn.dense %x, %w : (tensor<1x2x!nn.bin>, tensor<3x2xf32>) -> tensor<1x3xf32>
+  func.return
+}
+
+// -----
+
+// CHECK: threshold input must have rank >= 1
+func.func @f(%a: tensor<i32>, %t: tensor<1xi32>) {
+  %0 = nn.threshold %a, %t : (tensor<i32>, tensor<1xi32>) -> tensor<!nn.bin>
+  func.return
+}

@@ -176,3 +176,43 @@ func.func @conversions(%x: tensor<4xf32>, %i: tensor<4xi8>) {
   %4 = nn.storage_cast %i : (tensor<4xi8>) -> tensor<4x!nn.q<i8, 0.5:3>>
   func.return
 }
+
+// -----
+
+/// Binary weights: xnor-popcount accumulators, float x binary, quantized x binary; integer
+/// thresholds to binary values.
+// CHECK-LABEL: func.func @binary
+// CHECK:         nn.conv2d %x, %w {{.*}} : (tensor<1x4x4x2x!nn.bin>, tensor<3x3x3x2x!nn.bin>) -> tensor<1x4x4x3xi32>
+// CHECK:         nn.depthwise_conv2d %f, %dw {{.*}} : (tensor<1x4x4x2xf32>, tensor<1x3x3x2x!nn.bin<:3, {0.5, 0.25}>>) -> tensor<1x4x4x2xf32>
+// CHECK:         nn.dense %q, %dn, %db : (tensor<1x8x!nn.q<i8, 0.5:-1>>, tensor<4x8x!nn.bin<:0, {1.0, 2.0, 0.5, 0.25}>>, tensor<4x!nn.q<i32:0, {0.5:0, 1.0:0, 0.25:0, 0.125:0}>>) -> tensor<1x4x!nn.q<i8, 0.25:0>>
+// CHECK:         nn.dense %v, %dn : (tensor<1x8x!nn.bin<0.5>>, tensor<4x8x!nn.bin<:0, {1.0, 2.0, 0.5, 0.25}>>) -> tensor<1x4x!nn.q<i8, 0.25:0>>
+// CHECK:         nn.threshold %a, %t {direction = array<i8: 1, -1, 1>} : (tensor<1x4x4x3xi32>, tensor<3xi32>) -> tensor<1x4x4x3x!nn.bin>
+// CHECK:         nn.threshold %a, %t : (tensor<1x4x4x3xi32>, tensor<3xi32>) -> tensor<1x4x4x3x!nn.bin<0.5>>
+func.func @binary(%x: tensor<1x4x4x2x!nn.bin>, %f: tensor<1x4x4x2xf32>, %q: tensor<1x8x!nn.q<i8, 0.5:-1>>, %v: tensor<1x8x!nn.bin<0.5>>) {
+  %w = nn.constant dense<1> : tensor<3x3x3x2x!nn.bin>
+  %a = nn.conv2d %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 1 : i64} : (tensor<1x4x4x2x!nn.bin>, tensor<3x3x3x2x!nn.bin>) -> tensor<1x4x4x3xi32>
+  %dw = nn.constant dense<-1> : tensor<1x3x3x2x!nn.bin<:3, {0.5, 0.25}>>
+  %b = nn.depthwise_conv2d %f, %dw {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>} : (tensor<1x4x4x2xf32>, tensor<1x3x3x2x!nn.bin<:3, {0.5, 0.25}>>) -> tensor<1x4x4x2xf32>
+  %dn = nn.constant dense<1> : tensor<4x8x!nn.bin<:0, {1.0, 2.0, 0.5, 0.25}>>
+  %db = nn.constant dense<3> : tensor<4x!nn.q<i32:0, {0.5:0, 1.0:0, 0.25:0, 0.125:0}>>
+  %c = nn.dense %q, %dn, %db : (tensor<1x8x!nn.q<i8, 0.5:-1>>, tensor<4x8x!nn.bin<:0, {1.0, 2.0, 0.5, 0.25}>>, tensor<4x!nn.q<i32:0, {0.5:0, 1.0:0, 0.25:0, 0.125:0}>>) -> tensor<1x4x!nn.q<i8, 0.25:0>>
+  %d = nn.dense %v, %dn : (tensor<1x8x!nn.bin<0.5>>, tensor<4x8x!nn.bin<:0, {1.0, 2.0, 0.5, 0.25}>>) -> tensor<1x4x!nn.q<i8, 0.25:0>>
+  %t = nn.constant dense<[-1, 2, 0]> : tensor<3xi32>
+  %e = nn.threshold %a, %t {direction = array<i8: 1, -1, 1>} : (tensor<1x4x4x3xi32>, tensor<3xi32>) -> tensor<1x4x4x3x!nn.bin>
+  %g = nn.threshold %a, %t : (tensor<1x4x4x3xi32>, tensor<3xi32>) -> tensor<1x4x4x3x!nn.bin<0.5>>
+  func.return
+}
+
+// -----
+
+/// QONNX quantization: zero point added before rounding, narrow range, 1-bit as x / alpha.
+// CHECK-LABEL: func.func @qonnx_quantize
+// CHECK:         nn.quantize %x {rounding = "qonnx_half_even", narrow = true} : (tensor<4xf32>) -> tensor<4x!nn.q<i2, 1.0:0>>
+// CHECK:         nn.quantize %x {rounding = "qonnx_floor"} : (tensor<4xf32>) -> tensor<4x!nn.q<u3, 0.5:1>>
+// CHECK:         nn.quantize %x {rounding = "qonnx_half_up"} : (tensor<4xf32>) -> tensor<4x!nn.bin<2.0>>
+func.func @qonnx_quantize(%x: tensor<4xf32>) {
+  %0 = nn.quantize %x {rounding = "qonnx_half_even", narrow = true} : (tensor<4xf32>) -> tensor<4x!nn.q<i2, 1.0:0>>
+  %1 = nn.quantize %x {rounding = "qonnx_floor"} : (tensor<4xf32>) -> tensor<4x!nn.q<u3, 0.5:1>>
+  %2 = nn.quantize %x {rounding = "qonnx_half_up"} : (tensor<4xf32>) -> tensor<4x!nn.bin<2.0>>
+  func.return
+}

@@ -128,3 +128,19 @@ func.func @f(%x: tensor<1x2x8x8xf32>, %w: tensor<4x2x3x3xf32>) {
   %0 = onnx.conv %x, %w, %n {auto_pad = "NOTSET", dilations = array<i64: 1, 1>, group = 1 : i64, kernel_shape = array<i64: 3, 3>, pads = 0 : i64, strides = array<i64: 1, 1>} : (tensor<1x2x8x8xf32>, tensor<4x2x3x3xf32>, none) -> tensor<1x4x6x6xf32>
   func.return
 }
+
+// -----
+
+// CHECK: operands must share one element type, got f32, i8
+func.func @f(%x: tensor<4xf32>, %s: tensor<i8>) {
+  %0 = onnx.bipolar_quant %x, %s : (tensor<4xf32>, tensor<i8>) -> tensor<4xf32>
+  func.return
+}
+
+// -----
+
+// CHECK: property 'narrow' expected in operation 'onnx.quant'
+func.func @f(%x: tensor<4xf32>, %s: tensor<f32>) {
+  %0 = onnx.quant %x, %s, %s, %s {signed = 1 : i64, rounding_mode = "ROUND"} : (tensor<4xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<4xf32>
+  func.return
+}

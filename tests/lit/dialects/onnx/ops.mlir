@@ -470,3 +470,22 @@ func.func @matmul_integer(%a: tensor<2x3xui8> {edgeai.name = "a"}) -> (tensor<2x
   %y = onnx.matmul_integer %a, %b, %az, %0 {layer = "matmulinteger"} : (tensor<2x3xui8>, tensor<3x4xui8>, tensor<ui8>, none) -> tensor<2x4xi32>
   func.return %y : tensor<2x4xi32>
 }
+
+// -----
+
+/// QONNX operators (from the onnx.brevitas / qonnx / finn domains); Trunc carries its version.
+// CHECK-LABEL: func.func @qonnx
+// CHECK:       %q = onnx.quant %x, %s, %z, %b {layer = "q", narrow = 1 : i64, rounding_mode = "ROUND", signed = 1 : i64} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK:       %p = onnx.bipolar_quant %x, %s {layer = "p"} : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK:       %t = onnx.trunc %q, %s, %z, %b, %0, %b2 {layer = "t", rounding_mode = "FLOOR", narrow = 0 : i64, signed = 1 : i64, version = 1 : i64} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>, none, tensor<f32>) -> tensor<1x4xf32>
+func.func @qonnx(%x: tensor<1x4xf32> {edgeai.name = "x"}) -> (tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>) {
+  %s = onnx.constant dense<0.5> : tensor<f32>
+  %z = onnx.constant dense<0.0> : tensor<f32>
+  %b = onnx.constant dense<4.0> : tensor<f32>
+  %b2 = onnx.constant dense<2.0> : tensor<f32>
+  %q = onnx.quant %x, %s, %z, %b {layer = "q", narrow = 1 : i64, rounding_mode = "ROUND", signed = 1 : i64} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+  %p = onnx.bipolar_quant %x, %s {layer = "p"} : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32>
+  %0 = onnx.none
+  %t = onnx.trunc %q, %s, %z, %b, %0, %b2 {layer = "t", rounding_mode = "FLOOR", narrow = 0 : i64, signed = 1 : i64, version = 1 : i64} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>, none, tensor<f32>) -> tensor<1x4xf32>
+  func.return %q, %p, %t : tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>
+}
