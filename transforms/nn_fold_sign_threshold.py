@@ -65,10 +65,10 @@ class BinaryProduct(RewritePattern):
             src = new[-1].results[0]
         new.append(nn.DequantizeOp.make([src], f32, layer=op.layer))
         old = [op.input.owner, op.weight.owner]
-        rewriter.replace_op(op, new, [new[-1].results[0]])
+        rewriter.replace(op, new, [new[-1].results[0]])
         for dead in dict.fromkeys(old):
             if isinstance(dead, Operation) and not any(r.uses for r in dead.results):
-                rewriter.erase_op(dead)
+                rewriter.erase(dead)
 
 
 def _window_taps(op: Operation) -> int:
@@ -171,11 +171,11 @@ class SignThreshold(RewritePattern):
                 acc = new[-1].results[0]
         props = {} if np.all(d > 0) else {"direction": DenseArrayBase.from_list(_i8, list(d))}
         new.append(nn.ThresholdOp.make([acc, tc.output], yt, props, layer=q.layer))
-        rewriter.replace_op(q, new, [new[-1].results[0]])
+        rewriter.replace(q, new, [new[-1].results[0]])
         consts = [o.owner for op in ops for o in op.operands if _const(o) is not None]
         for dead in [*reversed(ops), *dict.fromkeys(consts)]:
             if not any(r.uses for r in dead.results):
-                rewriter.erase_op(dead)
+                rewriter.erase(dead)
 
 
 _i8 = IntegerType(8)
