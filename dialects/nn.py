@@ -1298,6 +1298,19 @@ class StorageCastOp(_Unary):
             )
 
 
+#: ops that only select, reorder or repeat elements (no arithmetic on values); quantized
+#: operands keep their parameters through them (resize: nearest; concat: equal parameters)
+ELEMENT_MOVING_OPS: tuple[type[TensorOp], ...] = (
+    ReshapeOp,
+    TransposeOp,
+    SliceOp,
+    GatherOp,
+    SplitOp,
+    PadOp,
+    ConcatOp,
+    ResizeOp,
+)
+
 NN_OPS: list[type[TensorOp]] = [
     ConstantOp,
     Conv2dOp,

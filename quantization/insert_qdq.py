@@ -38,16 +38,9 @@ _FIXED = {
     nn.SigmoidOp: {8: (1.0 / 256, -128), 16: (1.0 / 32768, 0)},
     nn.TanhOp: {8: (1.0 / 128, 0), 16: (1.0 / 32768, 0)},
 }
-_PASS_THROUGH = (
+_PASS_THROUGH = tuple(c for c in nn.ELEMENT_MOVING_OPS if c is not nn.ConcatOp) + (
     nn.MaxPool2dOp,
     nn.AvgPool2dOp,
-    nn.ReshapeOp,
-    nn.TransposeOp,
-    nn.SliceOp,
-    nn.GatherOp,
-    nn.SplitOp,
-    nn.PadOp,
-    nn.ResizeOp,
     nn.ReduceMaxOp,
 )
 _WEIGHTED = (nn.Conv2dOp, nn.DepthwiseConv2dOp, nn.Conv2dTransposeOp, nn.DenseOp)

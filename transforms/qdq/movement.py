@@ -34,16 +34,7 @@ from edgeai.transforms.qdq.common import (
 )
 
 #: ops that only select, reorder or repeat elements
-MOVEMENT = (
-    nn.ReshapeOp,
-    nn.TransposeOp,
-    nn.SliceOp,
-    nn.GatherOp,
-    nn.SplitOp,
-    nn.PadOp,
-    nn.ConcatOp,
-    nn.ResizeOp,
-)
+MOVEMENT = nn.ELEMENT_MOVING_OPS
 
 
 def pad_value_is_exact(value: float, t: QuantType) -> bool:
