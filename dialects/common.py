@@ -15,7 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, NoneType, StringAttr, TensorType
+from xdsl.dialects.builtin import (
+    DenseIntOrFPElementsAttr,
+    MemRefType,
+    NoneType,
+    StringAttr,
+    TensorType,
+)
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import IRDLOperation, ParsePropInAttrDict
 from xdsl.parser import Parser
@@ -241,8 +247,10 @@ def parse_constant(cls: type[IRDLOperation], parser: Parser) -> IRDLOperation:
     parser.parse_punctuation(":")
     type_pos = parser.pos
     result_type = parser.parse_type()
-    if not isinstance(result_type, TensorType):
-        parser.raise_error("constant result must be a ranked tensor type", type_pos, parser.pos)
+    if not isinstance(result_type, TensorType | MemRefType):
+        parser.raise_error(
+            "constant result must be a ranked tensor or memref type", type_pos, parser.pos
+        )
     st = storage_type(result_type.element_type)
     sub = Parser(parser.ctx, f"dense{body} : {TensorType(st, list(result_type.get_shape()))}")
     try:

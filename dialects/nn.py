@@ -1298,6 +1298,9 @@ class StorageCastOp(_Unary):
             )
 
 
+#: every op class of the dialect (for isinstance checks)
+NN_OP_TYPES: tuple[type[TensorOp], ...] = ()
+
 #: ops that only select, reorder or repeat elements (no arithmetic on values); quantized
 #: operands keep their parameters through them (resize: nearest; concat: equal parameters)
 ELEMENT_MOVING_OPS: tuple[type[TensorOp], ...] = (
@@ -1354,6 +1357,8 @@ NN_OPS: list[type[TensorOp]] = [
     ThresholdOp,
     StorageCastOp,
 ]
+
+NN_OP_TYPES = tuple(NN_OPS)
 
 NN = Dialect("nn", NN_OPS, [QuantType, BinaryType, ActivationAttr])
 

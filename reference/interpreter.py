@@ -22,7 +22,11 @@ from edgeai.support.errors import EdgeAIError
 
 Impl = Callable[..., Any]
 IMPLS: dict[type[Operation], Impl] = {}
-_IMPL_MODULES = ("edgeai.reference.onnx_ops", "edgeai.reference.nn_ops")
+_IMPL_MODULES = (
+    "edgeai.reference.onnx_ops",
+    "edgeai.reference.nn_ops",
+    "edgeai.reference.kernel_ops",
+)
 _loaded = False
 
 
@@ -74,6 +78,10 @@ def io_names(f: func.FuncOp) -> tuple[list[str], list[str]]:
             out.append(name or f"{prefix}{i}")
         return out
 
+    n_out = _destination_passing(f)
+    if n_out:
+        all_names = names(f.arg_attrs, len(f.args), list(f.args), "arg_")
+        return all_names[: len(f.args) - n_out], all_names[len(f.args) - n_out :]
     ins = names(f.arg_attrs, len(f.args), list(f.args), "input_")
     outs = names(f.res_attrs, len(f.function_type.outputs.data), None, "output_")
     return ins, outs
@@ -116,10 +124,16 @@ def run_function(
 ) -> list[np.ndarray]:
     """Execute `f` on positional NumPy arguments; returns the results in order."""
     _load()
+    from edgeai.dialects import mem
+
     env: dict[SSAValue, Any] = dict(zip(f.args, args, strict=True))
+    arena = _planned_arena(f)
     for op in f.body.block.ops:
         if isinstance(op, func.ReturnOp):
             return [env[v] for v in op.arguments]
+        if isinstance(op, mem.AllocOp):
+            env[op.output] = _allocate(op, arena)
+            continue
         fn = IMPLS.get(type(op))
         if fn is None:
             raise EdgeAIError(f"the reference interpreter cannot run '{op.name}'")
@@ -158,6 +172,39 @@ def run_function(
     raise EdgeAIError(f"function @{f.sym_name.data} has no func.return")
 
 
+def _planned_arena(f: func.FuncOp) -> np.ndarray | None:
+    """One byte array holding every planned `mem.alloc` (so that overlapping plans corrupt)."""
+    from edgeai.dialects import mem
+
+    end = 0
+    for op in f.body.block.ops:
+        if isinstance(op, mem.AllocOp) and op.offset is not None:
+            end = max(end, op.offset.value.data + op.nbytes)
+    return np.zeros(end + 64, dtype=np.uint8) if end else None
+
+
+def _allocate(op, arena: np.ndarray | None) -> np.ndarray:
+    """The buffer of a `mem.alloc`: a view at its offset into the arena, or a fresh array."""
+    t = op.output.type
+    dtype = storage_dtype(t.element_type)
+    shape = tuple(t.get_shape())
+    if arena is not None and op.offset is not None:
+        start = op.offset.value.data
+        if start % dtype.itemsize:
+            raise EdgeAIError(f"mem.alloc at offset {start} is not aligned for {dtype}")
+        raw = arena[start : start + op.nbytes]
+        return raw.view(dtype).reshape(shape)
+    return np.zeros(shape, dtype=dtype)
+
+
+def _destination_passing(f: func.FuncOp) -> int:
+    """Number of output arguments of a kernel-level function (0 for value-returning ones)."""
+    from xdsl.dialects.builtin import IntegerAttr
+
+    n = f.attributes.get("edgeai.num_outputs")
+    return n.value.data if isinstance(n, IntegerAttr) else 0
+
+
 def run(
     module: ModuleOp, inputs: Mapping[str, Any] | None = None, *, seed: int = 0
 ) -> dict[str, np.ndarray]:
@@ -167,7 +214,7 @@ def run(
     """
     f = find_main(module)
     in_names, out_names = io_names(f)
-    arg_types = list(f.function_type.inputs.data)
+    arg_types = list(f.function_type.inputs.data)[: len(in_names)]
     if inputs is None:
         inputs = random_inputs(module, seed=seed)
     missing = [n for n in in_names if n not in inputs]
@@ -182,8 +229,15 @@ def run(
         )
     args = []
     for name, t in zip(in_names, arg_types, strict=True):
-        assert isinstance(t, TensorType)
         args.append(check_input(name, inputs[name], t))
+    n_out = _destination_passing(f)
+    if n_out:
+        outs = [
+            np.zeros(tuple(t.get_shape()), storage_dtype(t.element_type))
+            for t in f.function_type.inputs.data[len(in_names) :]
+        ]
+        run_function(f, [*args, *outs])
+        return dict(zip(out_names, outs, strict=True))
     outs = run_function(f, args)
     return dict(zip(out_names, outs, strict=True))
 
@@ -199,8 +253,7 @@ def random_inputs(module: ModuleOp, seed: int = 0) -> dict[str, np.ndarray]:
     names, _ = io_names(f)
     rng = np.random.default_rng(seed)
     out = {}
-    for name, t in zip(names, f.function_type.inputs.data, strict=True):
-        assert isinstance(t, TensorType)
+    for name, t in zip(names, f.function_type.inputs.data[: len(names)], strict=True):
         shape = tuple(t.get_shape())
         et = t.element_type
         dtype = storage_dtype(et)

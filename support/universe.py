@@ -18,6 +18,7 @@ from xdsl.universe import Universe
 #: pass name -> module path (one pass per file, file named after the pass)
 PASSES: dict[str, str] = {
     "convert-onnx-to-nn": "edgeai.lowering.convert_onnx_to_nn",
+    "convert-nn-to-kernel": "edgeai.lowering.convert_nn_to_kernel",
     "nn-fold-constants": "edgeai.transforms.nn_fold_constants",
     "nn-eliminate-dead-code": "edgeai.transforms.nn_eliminate_dead_code",
     "nn-fold-batchnorm": "edgeai.transforms.nn_fold_batchnorm",
@@ -35,6 +36,8 @@ PASSES: dict[str, str] = {
 DIALECTS: dict[str, str] = {
     "onnx": "edgeai.dialects.onnx:ONNX",
     "nn": "edgeai.dialects.nn:NN",
+    "kernel": "edgeai.dialects.kernel:KERNEL",
+    "mem": "edgeai.dialects.mem:MEM",
 }
 
 

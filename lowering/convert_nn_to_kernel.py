@@ -1,0 +1,193 @@
+"""`convert-nn-to-kernel`: level 1 (`nn`, tensors) -> level 2 (`kernel` + `mem`, buffers).
+
+Input: `nn` functions whose quantized ops use TFLite rounding (after `nn-fold-qdq{rounding=tflite}`)
+or float32, as produced by `edgeai.lower(..., to="nn")` plus folding.
+Output: the same functions in destination-passing form:
+
+* signature `(inputs..., outputs...) -> ()` with memrefs of the storage element types (int8 for
+  `!nn.q<i8,...>`); the last `edgeai.num_outputs` arguments are the outputs, names kept;
+* every intermediate tensor is a `mem.alloc {pool = "arena"}` buffer (offsets come from
+  `mem-plan-arena`), a value the function returns is written straight into its output buffer;
+* `nn.reshape` / `nn.storage_cast` are `mem.view`s (no copy) unless they produce an output;
+* each computing op is one `kernel` op whose integer parameters (offsets, per-channel multiplier
+  and shift, activation range) are computed here with TFLite Micro's formulas;
+* constants become `kernel.constant` (flash).
+Everything the kernels cannot run is reported at once, one line per op.
+Invariants kept: bit-exact results with the `nn` reference for integer programs (tested on the
+MLPerf Tiny models); float programs within float rounding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DictionaryAttr,
+    FunctionType,
+    IntegerAttr,
+    MemRefType,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    i64,
+)
+from xdsl.ir import Block, Region, SSAValue
+from xdsl.passes import ModulePass
+
+from edgeai.dialects import kernel as K
+from edgeai.dialects import mem, nn
+from edgeai.lowering.nn_to_kernel_ops import CONVERSIONS, Emit
+from edgeai.support.attrs import storage_type
+from edgeai.support.errors import UnsupportedError
+
+
+def memref_of(t: TensorType) -> MemRefType:
+    return MemRefType(storage_type(t.element_type), list(t.get_shape()))
+
+
+def convert_function(f: func.FuncOp) -> func.FuncOp:
+    """The kernel-level version of `f` (a new function)."""
+    old = f.body.block
+    ret = old.last_op
+    assert isinstance(ret, func.ReturnOp)
+    in_types = [memref_of(a.type) for a in old.args]  # type: ignore[arg-type]
+    out_types = [memref_of(v.type) for v in ret.arguments]  # type: ignore[arg-type]
+    block = Block(arg_types=[*in_types, *out_types])
+    n_in = len(in_types)
+    buf: dict[SSAValue, SSAValue] = {}
+    for a_old, a_new in zip(old.args, block.args[:n_in], strict=True):
+        a_new.name_hint = a_old.name_hint
+        buf[a_old] = a_new
+    out_args = list(block.args[n_in:])
+    # the output buffer each returned value is produced into (its first return position)
+    dest: dict[SSAValue, SSAValue] = {}
+    for i, v in enumerate(ret.arguments):
+        if v in dest:
+            continue
+        dest[v] = out_args[i]
+        # produce through single-use reinterpretations straight into the output buffer
+        while isinstance(v.owner, nn.ReshapeOp | nn.StorageCastOp) and v.owner.input.has_one_use():
+            src = v.owner.input
+            if (
+                src in dest
+                or isinstance(src.owner, nn.ConstantOp)
+                or not isinstance(src.owner, nn.NN_OP_TYPES)
+            ):
+                break
+            target = dest[v]
+            want = memref_of(src.type)  # type: ignore[arg-type]
+            if target.type != want:
+                view = mem.ViewOp.create(operands=[target], result_types=[want])
+                block.add_op(view)
+                target = view.output
+            dest[src] = target
+            v = src
+
+    problems: list[str] = []
+
+    def add(op) -> None:
+        block.add_op(op)
+
+    def alloc(v: SSAValue) -> SSAValue:
+        if v in dest and not isinstance(v.owner, func.FuncOp):
+            return dest[v]
+        a = mem.AllocOp.create(
+            properties={"pool": StringAttr("arena")}, result_types=[memref_of(v.type)]
+        )  # type: ignore[arg-type]
+        a.output.name_hint = v.name_hint
+        add(a)
+        return a.output
+
+    for op in old.ops:
+        if op is ret:
+            continue
+        if isinstance(op, nn.ConstantOp):
+            c = K.ConstantOp.create(
+                properties={"value": op.value}, result_types=[memref_of(op.output.type)]
+            )
+            c.output.name_hint = op.output.name_hint
+            add(c)
+            buf[op.output] = c.output
+            continue
+        if isinstance(op, nn.ReshapeOp | nn.StorageCastOp):
+            src = buf.get(op.input)
+            if src is None:
+                continue
+            t = memref_of(op.output.type)
+            if op.output in dest and dest.get(op.input) is not None:
+                buf[op.output] = dest[op.output]  # produced in place through the view
+                continue
+            if src.type == t:
+                view = src
+            else:
+                v = mem.ViewOp.create(operands=[src], result_types=[t])
+                add(v)
+                view = v.output
+            buf[op.output] = view
+            continue
+        conv = CONVERSIONS.get(type(op))
+        layer = op.attributes.get("layer")
+        if conv is None:
+            where = f"layer '{layer.data}'" if isinstance(layer, StringAttr) else op.name
+            problems.append(f"{where}: {op.name} has no Cortex-M kernel")
+            continue
+        if len(op.results) != 1:
+            problems.append(f"{op.name}: several results are not supported")
+            continue
+        operands = [buf.get(o) for o in op.operands]
+        if any(o is None for o in operands):
+            continue  # an earlier problem
+        out = alloc(op.results[0])
+        try:
+            conv(
+                Emit(operands, out, add, layer.data if isinstance(layer, StringAttr) else None), op
+            )  # type: ignore[arg-type]
+        except UnsupportedError as e:
+            problems.extend(e.items)
+            continue
+        buf[op.results[0]] = out
+    if problems:
+        raise UnsupportedError("convert-nn-to-kernel", problems)
+    # results not produced in place: views of inputs, constants, values returned twice
+    for i, v in enumerate(ret.arguments):
+        src = buf[v]
+        if src is out_args[i]:
+            continue
+        target = out_args[i]
+        if src.type != target.type:
+            view = mem.ViewOp.create(
+                operands=[src],
+                result_types=[MemRefType(src.type.element_type, target.type.get_shape())],
+            )  # type: ignore[union-attr]
+            add(view)
+            src = view.output
+        add(K.CopyOp.create(operands=[src, target]))
+    add(func.ReturnOp())
+    names = list(f.arg_attrs.data) if f.arg_attrs else [DictionaryAttr({}) for _ in in_types]
+    res_names = list(f.res_attrs.data) if f.res_attrs else [DictionaryAttr({}) for _ in out_types]
+    new = func.FuncOp(
+        f.sym_name.data,
+        FunctionType.from_lists([*in_types, *out_types], []),
+        Region(block),
+        arg_attrs=ArrayAttr([*names, *res_names]),
+    )
+    new.attributes["edgeai.num_outputs"] = IntegerAttr(len(out_types), i64)
+    return new
+
+
+@dataclass(frozen=True)
+class ConvertNnToKernelPass(ModulePass):
+    """Lower every `nn` function to kernels on buffers (see the module docstring)."""
+
+    name = "convert-nn-to-kernel"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for f in [o for o in op.ops if isinstance(o, func.FuncOp)]:
+            new = convert_function(f)
+            op.body.block.insert_op_before(new, f)
+            f.detach()
+            f.erase()
+        op.attributes["edgeai.level"] = StringAttr("kernel")
