@@ -127,7 +127,8 @@ def lower(module: ModuleOp, to: str = "nn", pipeline: str | None = None) -> Modu
 def run(
     module: ModuleOp, inputs: Mapping[str, np.ndarray] | None = None, *, seed: int = 0
 ) -> dict[str, np.ndarray]:
-    """Run the module with the reference interpreter; returns outputs by name.
+    """Run the module with the reference interpreter (loop-level modules: compiled by the
+    llvmlite JIT); returns outputs by name.
 
     `inputs` maps the model's input names to arrays; `None` draws seeded random inputs.
     """

@@ -11,7 +11,10 @@ Output: the same functions in destination-passing form:
 * `nn.reshape` / `nn.storage_cast` are `mem.view`s (no copy) unless they produce an output;
 * each computing op is one `kernel` op whose integer parameters (offsets, per-channel multiplier
   and shift, activation range) are computed here with TFLite Micro's formulas;
-* constants become `kernel.constant` (flash).
+* constants become `kernel.constant` (flash);
+* an input or output that is quantized at the boundary (a `!nn.q` argument/result, or an integer
+  one reinterpreted by `nn.storage_cast`) records its per-tensor quantization in its argument
+  attributes, `edgeai.scale` (f32) and `edgeai.zero_point` (i64), for the emitters' I/O macros.
 Everything the kernels cannot run is reported at once, one line per op.
 Invariants kept: bit-exact results with the `nn` reference for integer programs (tested on the
 MLPerf Tiny models); float programs within float rounding.
@@ -21,24 +24,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     ArrayAttr,
     DictionaryAttr,
+    FloatAttr,
     FunctionType,
     IntegerAttr,
     MemRefType,
     ModuleOp,
     StringAttr,
     TensorType,
+    f32,
     i64,
 )
-from xdsl.ir import Block, Region, SSAValue
+from xdsl.ir import Attribute, Block, Region, SSAValue
 from xdsl.passes import ModulePass
 
 from edgeai.dialects import kernel as K
 from edgeai.dialects import mem, nn
+from edgeai.dialects.nn_types import QuantType
 from edgeai.lowering.nn_to_kernel_ops import CONVERSIONS, Emit
 from edgeai.support.attrs import storage_type
 from edgeai.support.errors import UnsupportedError
@@ -46,6 +53,33 @@ from edgeai.support.errors import UnsupportedError
 
 def memref_of(t: TensorType) -> MemRefType:
     return MemRefType(storage_type(t.element_type), list(t.get_shape()))
+
+
+def _per_tensor_quant(t: Attribute) -> QuantType | None:
+    e = t.element_type if isinstance(t, TensorType) else None
+    return e if isinstance(e, QuantType) and e.channel_axis is None else None
+
+
+def _io_quant_attrs(v: SSAValue, is_result: bool) -> dict[str, Attribute]:
+    """`edgeai.scale`/`edgeai.zero_point` of a function input (`is_result=False`) or returned
+    value, when it is quantized per tensor at the boundary (see the module docstring)."""
+    q = _per_tensor_quant(v.type)
+    if q is None and is_result and isinstance(v.owner, nn.StorageCastOp):
+        q = _per_tensor_quant(v.owner.input.type)
+    if q is None and not is_result:
+        casts = [u.operation for u in v.uses if isinstance(u.operation, nn.StorageCastOp)]
+        found = {_per_tensor_quant(c.output.type) for c in casts} - {None}
+        q = found.pop() if len(found) == 1 else None
+    if q is None:
+        return {}
+    return {
+        "edgeai.scale": FloatAttr(float(np.float32(q.scale)), f32),
+        "edgeai.zero_point": IntegerAttr(int(q.zero_point), i64),
+    }
+
+
+def _with_quant(attrs: DictionaryAttr, quant: dict[str, Attribute]) -> DictionaryAttr:
+    return DictionaryAttr({**attrs.data, **quant}) if quant else attrs
 
 
 def convert_function(f: func.FuncOp) -> func.FuncOp:
@@ -168,6 +202,13 @@ def convert_function(f: func.FuncOp) -> func.FuncOp:
     add(func.ReturnOp())
     names = list(f.arg_attrs.data) if f.arg_attrs else [DictionaryAttr({}) for _ in in_types]
     res_names = list(f.res_attrs.data) if f.res_attrs else [DictionaryAttr({}) for _ in out_types]
+    names = [
+        _with_quant(d, _io_quant_attrs(a, False)) for d, a in zip(names, old.args, strict=True)
+    ]
+    res_names = [
+        _with_quant(d, _io_quant_attrs(v, True))
+        for d, v in zip(res_names, ret.arguments, strict=True)
+    ]
     new = func.FuncOp(
         f.sym_name.data,
         FunctionType.from_lists([*in_types, *out_types], []),

@@ -3,7 +3,8 @@
 Each supported op class has one implementation registered with `@impl(OpClass)`; it receives the
 op and its operand values (NumPy arrays in storage form, None for `onnx.none`) and returns the
 result array (or a tuple for several results). Implementations live in `onnx_ops.py` and
-`nn_ops.py`; later levels register theirs the same way.
+`nn_ops.py`; later levels register theirs the same way. Loop-level modules (level 3: `scf`,
+`memref`, ...) are not interpreted: `run` hands them to the llvmlite JIT (`jit.py`).
 """
 
 from __future__ import annotations
@@ -50,8 +51,14 @@ def _load() -> None:
 
 
 def find_main(module: ModuleOp) -> func.FuncOp:
-    """The entry function: `@main`, else the only function of the module."""
-    funcs = [op for op in module.ops if isinstance(op, func.FuncOp)]
+    """The entry function: `@main`, else the only public function of the module (private
+    functions are helpers, e.g. the fixed-point routines of a loop-level module)."""
+    funcs = [
+        op
+        for op in module.ops
+        if isinstance(op, func.FuncOp)
+        and not (op.sym_visibility is not None and op.sym_visibility.data == "private")
+    ]
     for f in funcs:
         if f.sym_name.data == "main":
             return f
@@ -236,7 +243,12 @@ def run(
             np.zeros(tuple(t.get_shape()), storage_dtype(t.element_type))
             for t in f.function_type.inputs.data[len(in_names) :]
         ]
-        run_function(f, [*args, *outs])
+        from edgeai.reference import jit
+
+        if jit.is_loop_level(module, f):  # level 3: compiled with llvmlite
+            jit.run_function(module, f, [*args, *outs])
+        else:
+            run_function(f, [*args, *outs])
         return dict(zip(out_names, outs, strict=True))
     outs = run_function(f, args)
     return dict(zip(out_names, outs, strict=True))

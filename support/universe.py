@@ -19,6 +19,8 @@ from xdsl.universe import Universe
 PASSES: dict[str, str] = {
     "convert-onnx-to-nn": "edgeai.lowering.convert_onnx_to_nn",
     "convert-nn-to-kernel": "edgeai.lowering.convert_nn_to_kernel",
+    "convert-kernel-to-loops": "edgeai.lowering.convert_kernel_to_loops",
+    "convert-loops-to-llvm": "edgeai.lowering.convert_loops_to_llvm",
     "nn-fold-constants": "edgeai.transforms.nn_fold_constants",
     "nn-eliminate-dead-code": "edgeai.transforms.nn_eliminate_dead_code",
     "nn-fold-batchnorm": "edgeai.transforms.nn_fold_batchnorm",
@@ -31,6 +33,7 @@ PASSES: dict[str, str] = {
     "nn-fold-sign-threshold": "edgeai.transforms.nn_fold_sign_threshold",
     "nn-fold-qdq": "edgeai.transforms.nn_fold_qdq",
     "nn-quantize": "edgeai.transforms.nn_quantize",
+    "mem-plan-arena": "edgeai.transforms.mem_plan_arena",
 }
 
 DIALECTS: dict[str, str] = {

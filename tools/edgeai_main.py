@@ -3,13 +3,18 @@
     edgeai run -m model.onnx|model.mlir [--inputs in.npz] [-o out.npz] [--input-shape n=1,3,8,8]
                [--level onnx|nn] [--seed N]
 
+    edgeai generate -m MODEL --target cortex-m4|cortex-m7|cortex-m33|cortex-m55 [-O ram|time|balanced]
+               [-o DIR] [--name NET] [--io-in-arena] [--ram-limit 64K] [--flash-limit 1M] [--json]
+    edgeai validate -m MODEL --target ... --runner host|qemu|jit [--inputs in.npz] [--samples N]
+               [--rtol 1e-4] [--json]
+
     edgeai quantize -m float.onnx --calib data.npz -o q.mlir [--method minmax|percentile|mse|kl]
                [--activation-bits 8|16] [--weight-bits N] [--config layers.json] [--io float|int]
                [--report report.json]
 
 `run` executes the model with the reference interpreter (after lowering to `--level`, default
 `nn`) on the given inputs, or on seeded random inputs, prints each output and optionally saves
-them. Errors are one line on stderr with a non-zero exit code.
+them. `generate` and `validate` are described in `edgeai/tools/generate.py`. Errors are one line on stderr with a non-zero exit code.
 """
 
 from __future__ import annotations
@@ -142,6 +147,107 @@ def cmd_quantize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compile_args(args: argparse.Namespace, progress):
+    from edgeai.tools.generate import compile_model
+
+    return compile_model(
+        args.model,
+        args.target,
+        objective=args.objective,
+        name=args.name,
+        io_in_arena=args.io_in_arena,
+        alignment=args.alignment,
+        input_shapes=parse_input_shapes(args.input_shape) or None,
+        progress=progress,
+    )
+
+
+def _progress(args: argparse.Namespace):
+    from edgeai.tools.generate import Progress
+
+    return Progress(args.verbose or (sys.stderr.isatty() and not args.json))
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    import json
+
+    from edgeai.tools.generate import (
+        add_c_figures,
+        check_limits,
+        program_of,
+        summary,
+        write_outputs,
+    )
+
+    progress = _progress(args)
+    compiled = _compile_args(args, progress)
+    program = program_of(compiled)
+    add_c_figures(compiled, program)
+    check_limits(compiled.report, args.ram_limit, args.flash_limit)
+    files = write_outputs(compiled, program, args.output, progress)
+    if args.json:
+        print(json.dumps(compiled.report, indent=2))
+    else:
+        print(summary(compiled.report))
+        print(f"wrote {len(files)} files to {args.output}: {', '.join(p.name for p in files)}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    import json
+
+    from edgeai.tools.generate import (
+        EXIT_MISMATCH,
+        format_validation,
+        io_specs,
+        load_samples,
+        validate,
+    )
+
+    if args.samples < 1:
+        raise EdgeAIError(f"--samples {args.samples}: at least 1 expected")
+    if not args.rtol >= 0:
+        raise EdgeAIError(f"--rtol {args.rtol}: a non-negative tolerance expected")
+    progress = _progress(args)
+    compiled = _compile_args(args, progress)
+    specs, _ = io_specs(compiled.nn_module)
+    samples = load_samples(args.inputs, specs, args.samples, args.seed)
+    result = validate(compiled, args.runner, samples, args.rtol, progress)
+    print(json.dumps(result, indent=2) if args.json else format_validation(result))
+    return 0 if result["passed"] else EXIT_MISMATCH
+
+
+def _cortexm_options(p: argparse.ArgumentParser) -> None:
+    from edgeai.tools.generate import OBJECTIVES, TARGETS
+
+    p.add_argument(
+        "-m", "--model", required=True, help="model file (.onnx, or .mlir at onnx/nn level)"
+    )
+    p.add_argument("--target", required=True, choices=TARGETS, help="Cortex-M core")
+    p.add_argument(
+        "-O",
+        dest="objective",
+        default="balanced",
+        choices=OBJECTIVES,
+        help="memory/speed trade-off of the plan and kernels (default balanced)",
+    )
+    p.add_argument("--name", help="network name, a C identifier (default: the model file's stem)")
+    p.add_argument(
+        "--io-in-arena",
+        action="store_true",
+        help="plan the input and output buffers inside the arena (default: application-owned)",
+    )
+    p.add_argument("--alignment", type=int, default=16, help="arena buffer alignment (default 16)")
+    p.add_argument(
+        "--input-shape",
+        action="append",
+        metavar="NAME=D0,D1,...",
+        help="fix a symbolic input shape",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("-v", "--verbose", action="store_true", help="show progress on stderr")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="edgeai", description="edgeai: a multi-level compiler for tiny ML"
@@ -166,6 +272,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default: 0)")
     r.set_defaults(func=cmd_run)
+    g = sub.add_parser("generate", help="C for a Cortex-M core, with a memory/compute report")
+    _cortexm_options(g)
+    g.add_argument(
+        "-o", "--output", default="edgeai_output", help="output folder (default edgeai_output)"
+    )
+    g.add_argument(
+        "--ram-limit", metavar="SIZE", help="fail when RAM (arena + I/O) exceeds SIZE, e.g. 64K"
+    )
+    g.add_argument(
+        "--flash-limit", metavar="SIZE", help="fail when the constants exceed SIZE, e.g. 1M"
+    )
+    g.set_defaults(func=cmd_generate)
+    v = sub.add_parser("validate", help="run the generated C and compare with the reference")
+    _cortexm_options(v)
+    v.add_argument("--runner", required=True, choices=["host", "qemu", "jit"], help="where to run")
+    v.add_argument(
+        "--inputs", help=".npz (one array per input; a leading axis for N samples) or .npy"
+    )
+    v.add_argument(
+        "--samples", type=int, default=4, help="random samples without --inputs (default 4)"
+    )
+    v.add_argument("--seed", type=int, default=0, help="seed of the random samples (default 0)")
+    v.add_argument(
+        "--rtol",
+        type=float,
+        default=1e-4,
+        help="float tolerance relative to max|ref| (default 1e-4)",
+    )
+    v.set_defaults(func=cmd_validate)
     q = sub.add_parser("quantize", help="post-training quantization with calibration data")
     q.add_argument("-m", "--model", required=True, help="float model (.onnx or .mlir)")
     q.add_argument("--calib", required=True, help=".npz: one array per input, leading sample axis")

@@ -1,0 +1,1 @@
+"""Model analysis shared by `edgeai generate`'s report and `edgeai analyze`: MACC, weights, layers."""
