@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: all setup demo test pytest lit lint format bench clean
+.PHONY: all setup toolchain demo test pytest lit lint format bench clean
 
 all: test
 
@@ -24,7 +24,25 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install -q -e ".[test]"
 	@touch $(STAMP)
 
-setup: $(STAMP)
+# C toolchains from Debian (apt-get only when one is missing; `make setup` runs as root in CI):
+# the host gcc (host-compiled C, the QEMU plugin), arm-none-eabi-gcc with newlib-nano and
+# qemu-system-arm (Cortex-M images run on emulated MPS2/MPS3 boards)
+toolchain:
+	@missing=""; \
+	command -v gcc >/dev/null 2>&1 || missing="$$missing gcc"; \
+	command -v arm-none-eabi-gcc >/dev/null 2>&1 || missing="$$missing gcc-arm-none-eabi"; \
+	[ -f "$$(arm-none-eabi-gcc -print-file-name=nano.specs 2>/dev/null)" ] || \
+	  missing="$$missing libnewlib-arm-none-eabi"; \
+	command -v qemu-system-arm >/dev/null 2>&1 || missing="$$missing qemu-system-arm"; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+	  echo "installing Debian packages:$$missing"; \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    $$missing >/dev/null || { echo "could not install:$$missing"; exit 1; }; \
+	fi
+
+setup: $(STAMP) toolchain
 
 demo: setup
 	$(PY) examples/demo.py

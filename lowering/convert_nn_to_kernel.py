@@ -151,7 +151,16 @@ def convert_function(f: func.FuncOp) -> func.FuncOp:
             if src is None:
                 continue
             t = memref_of(op.output.type)
-            if op.output in dest and dest.get(op.input) is not None:
+            d_in = dest.get(op.input)
+            if (
+                op.output in dest
+                and d_in is not None
+                and src is d_in  # the input really was produced into its destination
+                and (
+                    d_in is dest[op.output]
+                    or (isinstance(d_in.owner, mem.ViewOp) and d_in.owner.input is dest[op.output])
+                )
+            ):
                 buf[op.output] = dest[op.output]  # produced in place through the view
                 continue
             if src.type == t:

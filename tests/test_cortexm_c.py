@@ -565,7 +565,7 @@ def test_kernel_variants_dispatch_on_core_features_and_variant(tmp_path):
         fully_connected(op, layer)
 
     saved = list(KS.implementations(K.FullyConnectedOp))
-    KS.kernel(K.FullyConnectedOp, name="test-dsp", requires={"dsp"}, priority=5)(fc_dsp)
+    KS.kernel(K.FullyConnectedOp, name="test-dsp", requires={"dsp"}, priority=100)(fc_dsp)
     KS.kernel(K.FullyConnectedOp, name="test-named", variant="named", priority=-1)(fc_named)
     try:
         m = _int8_program(3)

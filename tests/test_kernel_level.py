@@ -70,6 +70,27 @@ def test_outputs_are_written_in_place_and_views_are_free(models_dir):
     assert f.attributes["edgeai.num_outputs"].value.data == 1
 
 
+def test_output_that_reshapes_an_input_twice_is_copied():
+    """Regression (found by the planner's property test): a returned reshape of a reshape of
+    an input must be copied into the output buffer, not assumed produced there."""
+    src = """
+    func.func @main(%x: tensor<2x8xf32>) -> (tensor<16xf32>, tensor<2x8xf32>) {
+      %r = nn.relu %x : (tensor<2x8xf32>) -> tensor<2x8xf32>
+      %a = nn.reshape %x : (tensor<2x8xf32>) -> tensor<16xf32>
+      %b = nn.reshape %a : (tensor<16xf32>) -> tensor<16xf32>
+      func.return %b, %r : tensor<16xf32>, tensor<2x8xf32>
+    }"""
+    m = edgeai.parse_mlir(src)
+    x = random_inputs(m, seed=1)
+    want = list(edgeai.run(m, x).values())
+    run_pipeline(m, "convert-nn-to-kernel")
+    m.verify()
+    got = list(edgeai.run(m, x).values())
+    np.testing.assert_array_equal(got[0], x["x"].reshape(16))
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+
+
 def test_unsupported_ops_reported_together():
     src = """
     func.func @main(%x: tensor<1x4xf32>) -> (tensor<1x4xf32>, tensor<1x4xf32>) {

@@ -145,17 +145,10 @@ def compile_model(
     run_pipeline(kernel_module, "convert-nn-to-kernel")
     progress.step(f"planning the arena (-O {objective})")
     io = "true" if io_in_arena else "false"
-    from edgeai.support.universe import PASSES  # TEMPORARY-BUMP
-
-    if "mem-plan-arena" in PASSES:  # TEMPORARY-BUMP
-        run_pipeline(
-            kernel_module,
-            f"mem-plan-arena{{objective={objective} alignment={alignment} io-in-arena={io}}}",
-        )
-    else:  # TEMPORARY-BUMP
-        from edgeai.backends.cortexm.plan import bump_plan  # TEMPORARY-BUMP
-
-        bump_plan(kernel_module)  # TEMPORARY-BUMP
+    run_pipeline(
+        kernel_module,
+        f"mem-plan-arena{{objective={objective} alignment={alignment} io-in-arena={io}}}",
+    )
     f = find_main(kernel_module)
     rows = layers(nn_module)
     report = {

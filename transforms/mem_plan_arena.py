@@ -9,11 +9,21 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, IntegerAttr, ModuleOp, i1, i64
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
+from xdsl.utils.arg_spec import ArgSpec
 
 from edgeai.dialects import mem
 from edgeai.support.errors import EdgeAIError
 from edgeai.transforms.memplan.model import DEFINITIONS, Program, build_program
 from edgeai.transforms.memplan.planner import OBJECTIVES, Options, Plan, plan_program
+
+#: option field -> (Python type, how the error message describes it)
+_OPTION_TYPES: dict[str, tuple[type, str]] = {
+    "objective": (str, f"one of {', '.join(OBJECTIVES)}"),
+    "alignment": (int, "a power of two"),
+    "io_in_arena": (bool, "true or false"),
+    "reorder": (bool, "true or false"),
+}
+_OPTIONS = [k.replace("_", "-") for k in _OPTION_TYPES]
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,22 @@ class MemPlanArenaPass(ModulePass):
 
     def __post_init__(self) -> None:
         self.options()
+
+    @classmethod
+    def from_spec(cls, spec: ArgSpec) -> MemPlanArenaPass:
+        """Parse `mem-plan-arena{...}`; a bad option is a one-line error naming it."""
+        for key, values in spec.normalize_parameter_names().parameters.items():
+            opt = key.replace("_", "-")
+            if key not in _OPTION_TYPES:
+                raise EdgeAIError(
+                    f"mem-plan-arena: unknown option '{opt}' (known: {', '.join(_OPTIONS)})"
+                )
+            want, what = _OPTION_TYPES[key]
+            v = values[0] if len(values) == 1 else values
+            if not isinstance(v, want) or (want is int and isinstance(v, bool)):
+                shown = "nothing" if len(values) == 0 else v
+                raise EdgeAIError(f"mem-plan-arena: {opt} must be {what}, got {shown}")
+        return super().from_spec(spec)
 
     def options(self) -> Options:
         """The validated options (one-line `EdgeAIError` naming the option otherwise)."""

@@ -79,14 +79,17 @@ class CortexMTarget:
 
     @property
     def has_dsp(self) -> bool:
+        """The DSP extension (dual 16-bit MAC, 8/16-bit SIMD)."""
         return "dsp" in self.features
 
     @property
     def has_mve(self) -> bool:
+        """Helium (M-profile Vector Extension)."""
         return "mve" in self.features
 
     @property
     def has_fpu(self) -> bool:
+        """A single-precision hardware FPU."""
         return "fpu" in self.features
 
     @property

@@ -65,12 +65,23 @@ def _restarts(items: list[Interval]) -> int:
     return min(64, 300_000 // max(1, len(items) ** 2))
 
 
+def _search_budget(items: list[Interval], opts: Options) -> int:
+    """Item placements of the placement search (each costs about one pass over the items)."""
+    return (400_000 if opts.objective == "ram" else 100_000) // max(1, len(items))
+
+
 def evaluate(prog: Program, order: list[int], merges: list[Merge], opts: Options) -> Plan:
     """Intervals, bound and best placement of one order and set of merges."""
     groups = groups_of(prog, merges)
     items = intervals(prog, order, groups, opts.io_in_arena, opts.alignment)
     bound = lower_bound(items, len(order))
-    placement = best_placement(items, len(order), bound, restarts=_restarts(items))
+    placement = best_placement(
+        items,
+        len(order),
+        bound,
+        restarts=_restarts(items),
+        search_budget=_search_budget(items, opts),
+    )
     return Plan(order, merges, items, placement, bound)
 
 
@@ -101,12 +112,7 @@ def _choose_merges(prog: Program, order: list[int], opts: Options) -> Plan:
 def plan_program(prog: Program, opts: Options) -> Plan:
     """The best plan of `prog` over the candidate orders."""
     program_order = list(range(len(prog.steps)))
-    if (
-        opts.objective == "time"
-        or not opts.reorder
-        or not prog.reorderable
-        or len(prog.steps) < 2
-    ):
+    if opts.objective == "time" or not opts.reorder or not prog.reorderable or len(prog.steps) < 2:
         return _choose_merges(prog, program_order, opts)
     lm = LiveModel(prog, opts.io_in_arena, in_place=True)
     budget = 6_000_000 if opts.objective == "ram" else 1_500_000

@@ -106,11 +106,8 @@ def greedy_order(lm: LiveModel) -> list[int]:
     for _ in range(lm.n):
         lb, live = lm.live_between(done)
 
-        def key(k: int, lb: int = lb, live: set[int] = live) -> tuple[int, int, int]:
-            during, after = lm.step_cost(done, k, lb, live)
-            return (after, during, k)
-
-        k = min(lm.ready(done), key=key)
+        costs = {k: lm.step_cost(done, k, lb, live) for k in lm.ready(done)}
+        k = min(costs, key=lambda k: (costs[k][1], costs[k][0], k))
         order.append(k)
         done |= 1 << k
     return order

@@ -131,7 +131,7 @@ _CFSR_BITS = {
     17: "invalid execution state (INVSTATE)",
     18: "invalid EXC_RETURN (INVPC)",
     19: "coprocessor disabled or absent (NOCP)",
-    20: "stack overflow (STKOF, MSPLIM)",
+    20: "stack limit reached (STKOF, MSPLIM)",
     24: "unaligned access (UNALIGNED)",
     25: "integer division by zero (DIVBYZERO)",
 }
@@ -838,10 +838,23 @@ def _fault_message(line: str, image: QemuImage) -> str:
         causes.append("escalated to HardFault (FORCED)")
     if regs.get("HFSR", 0) >> 1 & 1:
         causes.append("vector table read error (VECTTBL)")
+    address = None
     if cfsr >> 7 & 1 and "MMFAR" in regs:
-        causes.append(f"address 0x{regs['MMFAR']:08x}")
+        address = regs["MMFAR"]
     elif cfsr >> 15 & 1 and "BFAR" in regs:
-        causes.append(f"address 0x{regs['BFAR']:08x}")
+        address = regs["BFAR"]
+    if address is not None:
+        causes.append(f"address 0x{address:08x}")
+    syms = image.image.symbols if image.image is not None else {}
+    guard, limit = syms.get("__stack_guard"), syms.get("__stack_limit")
+    in_guard = (
+        address is not None
+        and guard is not None
+        and limit is not None
+        and guard.value <= address < limit.value
+    )
+    if in_guard or cfsr >> 20 & 1:
+        causes.append(f"stack overflow (more than the {image.stack_reserved_bytes} bytes reserved)")
     msg = f"{name} on the target"
     if causes:
         msg += ": " + ", ".join(causes)

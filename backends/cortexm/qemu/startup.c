@@ -3,7 +3,8 @@
  *
  * Reset: enable the FPU/MVE coprocessors (CPACR CP10/CP11) before any compiled code runs (GCC
  * vectorizes at -O2, so even the copy loops may use FP/MVE registers), set the v8-M stack limit
- * (MSPLIM: an overflow faults instead of corrupting .data), enable the configurable faults and
+ * (MSPLIM) or, on v7-M, an MPU guard below RAM (a stack overflow faults instead of passing
+ * unnoticed), enable the configurable faults and
  * the divide-by-zero trap, copy .data from flash, zero .bss/.arena/.testbuf, run .init_array,
  * call main and exit through semihosting with main's status.
  *
@@ -63,8 +64,38 @@ __attribute__((naked, noreturn)) void Reset_Handler(void)
         ".ltorg\n");
 }
 
+#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
+/* Armv7-M has no stack limit register, and the MPS2 boards read the memory below RAM as zero
+ * and ignore writes to it: an overflow of the stack (the first thing in RAM) would go unnoticed.
+ * An MPU region makes the 1 MiB below RAM (`__stack_guard`, sections.ld) inaccessible, so the
+ * overflow faults (MemManage); the default memory map stays in force everywhere else. */
+#define MPU_TYPE (*(volatile uint32_t *)0xE000ED90u)
+#define MPU_CTRL (*(volatile uint32_t *)0xE000ED94u)
+#define MPU_RNR (*(volatile uint32_t *)0xE000ED98u)
+#define MPU_RBAR (*(volatile uint32_t *)0xE000ED9Cu)
+#define MPU_RASR (*(volatile uint32_t *)0xE000EDA0u)
+extern uint32_t __stack_guard[];
+
+static void edgeai_stack_guard(void)
+{
+    if (((MPU_TYPE >> 8) & 0xFFu) == 0u) {
+        return; /* no MPU */
+    }
+    MPU_RNR = 0u;
+    MPU_RBAR = (uint32_t)(uintptr_t)__stack_guard;
+    /* XN, AP = 0 (no access), SIZE = 19 (2^20 bytes), enabled */
+    MPU_RASR = (1u << 28) | (19u << 1) | 1u;
+    MPU_CTRL = (1u << 2) | 1u; /* PRIVDEFENA: the default map elsewhere; ENABLE */
+    __asm__ volatile("dsb\n"
+                     "isb\n" ::: "memory");
+}
+#endif
+
 void edgeai_c_start(void)
 {
+#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
+    edgeai_stack_guard();
+#endif
     /* MemManage, BusFault, UsageFault (and SecureFault on v8-M) get their own handlers */
     SCB_SHCSR |= (1u << 16) | (1u << 17) | (1u << 18) | (1u << 19);
     SCB_CCR |= 1u << 4; /* DIV_0_TRP: integer division by zero faults */

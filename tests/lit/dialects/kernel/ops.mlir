@@ -1,125 +1,189 @@
 // RUN: edgeai-opt %s --split-input-file | filecheck %s
 // RUN: edgeai-opt %s --split-input-file --print-op-generic | edgeai-opt --split-input-file | filecheck %s
 
-/// Kernel programs (as convert-nn-to-kernel produces them) round-trip through the custom and
-/// generic forms; every kernel op of a float CNN and of the int8 ResNet-8 appears.
+/// Every `kernel` op, in each of its forms (quantized with its TFLite integer parameters, float
+/// with its clamp range) and with its optional parts (bias, `variant`, `sign`, `layer`), prints
+/// in its custom form and parses back unchanged, also through the generic form. Buffers are
+/// function arguments here; `mem` ops have their own file (../mem/ops.mlir).
 
-// CHECK-LABEL: func.func @digits_float
-// CHECK:       %1 = mem.view %image : memref<1x1x8x8xf32> -> memref<1x8x8x1xf32>
-// CHECK:       %2 = mem.alloc {pool = "arena"} : memref<1x8x8x8xf32>
-// CHECK:       kernel.conv2d %1, %conv1_weight, %conv1_bias, %2 {layer = "conv1", strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 1 : i64, fmin = 0.0 : f32, fmax = 3.4028235e+38 : f32} : memref<1x8x8x1xf32>, memref<8x3x3x1xf32>, memref<8xf32>, memref<1x8x8x8xf32
-// CHECK:       %3 = mem.alloc {pool = "arena"} : memref<1x4x4x8xf32>
-// CHECK:       kernel.max_pool2d %2, %3 {layer = "pool1", kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, fmin = -3.4028235e+38 : f32, fmax = 3.4028235e+38 : f32} : memref<1x8x8x8xf32>, memref<1x4x4x8xf32>
-// CHECK:       %4 = mem.alloc {pool = "arena"} : memref<1x4x4x16xf32>
-// CHECK:       kernel.conv2d %3, %conv2_weight, %bn2_bias, %4 {layer = "conv2", strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 1 : i64, fmin = 0.0 : f32, fmax = 3.4028235e+38 : f32} : memref<1x4x4x8xf32>, memref<16x3x3x8xf32>, memref<16xf32>, memref<1x4x4x16xf3
-// CHECK:       %5 = mem.alloc {pool = "arena"} : memref<1x1x1x16xf32>
-// CHECK:       kernel.mean %4, %5 {layer = "gap", axes = array<i64: 1, 2>} : memref<1x4x4x16xf32>, memref<1x1x1x16xf32>
-// CHECK:       %6 = mem.view %5 : memref<1x1x1x16xf32> -> memref<1x16xf32>
-// CHECK:       kernel.fully_connected %6, %fc_weight, %fc_bias, %0 {layer = "fc", fmin = -3.4028235e+38 : f32, fmax = 3.4028235e+38 : f32} : memref<1x16xf32>, memref<10x16xf32>, memref<10xf32>, memref<1x10xf32>
-func.func @digits_float(%image: memref<1x1x8x8xf32> {edgeai.name = "image"}, %0: memref<1x10xf32> {edgeai.name = "logits"}) attributes {edgeai.num_outputs = 1 : i64} {
-  %1 = mem.view %image : memref<1x1x8x8xf32> -> memref<1x8x8x1xf32>
-  %conv1_weight = kernel.constant dense<1> : memref<8x3x3x1xf32>
-  %conv1_bias = kernel.constant dense<1> : memref<8xf32>
-  %2 = mem.alloc {pool = "arena"} : memref<1x8x8x8xf32>
-  kernel.conv2d %1, %conv1_weight, %conv1_bias, %2 {layer = "conv1", strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 1 : i64, fmin = 0.0 : f32, fmax = 3.4028235e+38 : f32} : memref<1x8x8x1xf32>, memref<8x3x3x1xf32>, memref<8xf32>, memref<1x8x8x8xf32>
-  %3 = mem.alloc {pool = "arena"} : memref<1x4x4x8xf32>
-  kernel.max_pool2d %2, %3 {layer = "pool1", kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, fmin = -3.4028235e+38 : f32, fmax = 3.4028235e+38 : f32} : memref<1x8x8x8xf32>, memref<1x4x4x8xf32>
-  %conv2_weight = kernel.constant dense<1> : memref<16x3x3x8xf32>
-  %bn2_bias = kernel.constant dense<1> : memref<16xf32>
-  %4 = mem.alloc {pool = "arena"} : memref<1x4x4x16xf32>
-  kernel.conv2d %3, %conv2_weight, %bn2_bias, %4 {layer = "conv2", strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 1 : i64, fmin = 0.0 : f32, fmax = 3.4028235e+38 : f32} : memref<1x4x4x8xf32>, memref<16x3x3x8xf32>, memref<16xf32>, memref<1x4x4x16xf32>
-  %5 = mem.alloc {pool = "arena"} : memref<1x1x1x16xf32>
-  kernel.mean %4, %5 {layer = "gap", axes = array<i64: 1, 2>} : memref<1x4x4x16xf32>, memref<1x1x1x16xf32>
-  %6 = mem.view %5 : memref<1x1x1x16xf32> -> memref<1x16xf32>
-  %fc_weight = kernel.constant dense<1> : memref<10x16xf32>
-  %fc_bias = kernel.constant dense<1> : memref<10xf32>
-  kernel.fully_connected %6, %fc_weight, %fc_bias, %0 {layer = "fc", fmin = -3.4028235e+38 : f32, fmax = 3.4028235e+38 : f32} : memref<1x16xf32>, memref<10x16xf32>, memref<10xf32>, memref<1x10xf32>
+/// Constants: integer and float values, hex form (inf, -inf), splat, a `layer` name.
+// CHECK-LABEL: func.func @constants(
+// CHECK-NEXT:    %0 = kernel.constant dense<[1, -2, 3]> : memref<3xi8>
+// CHECK-NEXT:    %1 = kernel.constant dense<[1.5, -2.0, 0.25, 1.0e-45]> {layer = "w"} : memref<4xf32>
+// CHECK-NEXT:    %2 = kernel.constant dense<"0x0000807F000080FF"> : memref<2xf32>
+// CHECK-NEXT:    %3 = kernel.constant dense<7> : memref<2x3xi32>
+// CHECK-NEXT:    func.return
+func.func @constants() {
+  %0 = kernel.constant dense<[1, -2, 3]> : memref<3xi8>
+  %1 = kernel.constant dense<[1.5, -2.0, 0.25, 1.0e-45]> {layer = "w"} : memref<4xf32>
+  %2 = kernel.constant dense<"0x0000807F000080FF"> : memref<2xf32>
+  %3 = kernel.constant dense<7> : memref<2x3xi32>
   func.return
 }
 
 // -----
 
-// CHECK-LABEL: func.func @resnet8_int8
-// CHECK:       %1 = mem.alloc {pool = "arena"} : memref<1x32x32x16xi8>
-// CHECK:       kernel.conv2d %input_1_int8, %model_conv2d_Conv2D_dequant, %model_activation_Relu_model_batch_normalization_FusedBatchNormV3_model_conv2d_BiasAdd_ReadVariableOp_resource_model_conv2d_BiasAdd_model_conv2d_2_Conv2D_model_conv2d_Conv2D_dequant, %1 {layer = "model/activation/Relu;model/batch_normalizati
-// CHECK:       %2 = mem.alloc {pool = "arena"} : memref<1x32x32x16xi8>
-// CHECK:       kernel.conv2d %1, %model_conv2d_1_Conv2D_dequant, %model_activation_1_Relu_model_batch_normalization_1_FusedBatchNormV3_model_conv2d_1_BiasAdd_ReadVariableOp_resource_model_conv2d_1_BiasAdd_model_conv2d_2_Conv2D_model_conv2d_1_Conv2D_dequant, %2 {layer = "model/activation_1/Relu;model/batch_normaliz
-// CHECK:       %3 = mem.alloc {pool = "arena"} : memref<1x32x32x16xi8>
-// CHECK:       kernel.conv2d %2, %model_conv2d_2_Conv2D_dequant, %model_batch_normalization_2_FusedBatchNormV3_model_conv2d_2_BiasAdd_ReadVariableOp_resource_model_conv2d_2_BiasAdd_dequant, %3 {layer = "model/batch_normalization_2/FusedBatchNormV3;model/conv2d_2/BiasAdd/ReadVariableOp/resource;model/conv2d_2/BiasA
-// CHECK:       %4 = mem.alloc {pool = "arena"} : memref<1x32x32x16xi8>
-// CHECK:       kernel.add %1, %3, %4 {layer = "model/activation_2/Relu;model/add/add_prequant", input1_offset = 128 : i64, input2_offset = -4 : i64, output_offset = -128 : i64, left_shift = 20 : i64, input1_multiplier = 1623821475 : i64, input1_shift = -2 : i64, input2_multiplier = 1073741824 : i64, input2_shift =
-// CHECK:       %5 = mem.alloc {pool = "arena"} : memref<1x16x16x32xi8>
-// CHECK:       kernel.conv2d %4, %model_conv2d_5_Conv2D_dequant, %model_conv2d_5_BiasAdd_model_conv2d_5_Conv2D_model_conv2d_5_BiasAdd_ReadVariableOp_resource_dequant, %5 {layer = "model/conv2d_5/BiasAdd;model/conv2d_5/Conv2D;model/conv2d_5/BiasAdd/ReadVariableOp/resource1_prequant", strides = array<i64: 2, 2>, dil
-// CHECK:       %6 = mem.alloc {pool = "arena"} : memref<1x16x16x32xi8>
-// CHECK:       kernel.conv2d %4, %model_conv2d_3_Conv2D_dequant, %model_activation_3_Relu_model_batch_normalization_3_FusedBatchNormV3_model_conv2d_3_BiasAdd_ReadVariableOp_resource_model_conv2d_3_BiasAdd_model_conv2d_5_Conv2D_model_conv2d_3_Conv2D_dequant, %6 {layer = "model/activation_3/Relu;model/batch_normaliz
-// CHECK:       %7 = mem.alloc {pool = "arena"} : memref<1x16x16x32xi8>
-// CHECK:       kernel.conv2d %6, %model_conv2d_4_Conv2D_dequant, %model_batch_normalization_4_FusedBatchNormV3_model_conv2d_4_BiasAdd_ReadVariableOp_resource_model_conv2d_4_BiasAdd_dequant, %7 {layer = "model/batch_normalization_4/FusedBatchNormV3;model/conv2d_4/BiasAdd/ReadVariableOp/resource;model/conv2d_4/BiasA
-// CHECK:       %8 = mem.alloc {pool = "arena"} : memref<1x16x16x32xi8>
-// CHECK:       kernel.add %5, %7, %8 {layer = "model/activation_4/Relu;model/add_1/add_prequant", input1_offset = 17 : i64, input2_offset = -4 : i64, output_offset = -128 : i64, left_shift = 20 : i64, input1_multiplier = 1699529983 : i64, input1_shift = -2 : i64, input2_multiplier = 1073741824 : i64, input2_shift 
-// CHECK:       %9 = mem.alloc {pool = "arena"} : memref<1x8x8x64xi8>
-// CHECK:       kernel.conv2d %8, %model_conv2d_8_Conv2D_dequant, %model_conv2d_8_BiasAdd_model_conv2d_8_Conv2D_model_conv2d_8_BiasAdd_ReadVariableOp_resource_dequant, %9 {layer = "model/conv2d_8/BiasAdd;model/conv2d_8/Conv2D;model/conv2d_8/BiasAdd/ReadVariableOp/resource1_prequant", strides = array<i64: 2, 2>, dil
-// CHECK:       %10 = mem.alloc {pool = "arena"} : memref<1x8x8x64xi8>
-// CHECK:       kernel.conv2d %8, %model_conv2d_6_Conv2D_dequant, %model_activation_5_Relu_model_batch_normalization_5_FusedBatchNormV3_model_conv2d_6_BiasAdd_ReadVariableOp_resource_model_conv2d_6_BiasAdd_model_conv2d_8_Conv2D_model_conv2d_6_Conv2D_dequant, %10 {layer = "model/activation_5/Relu;model/batch_normali
-// CHECK:       %11 = mem.alloc {pool = "arena"} : memref<1x8x8x64xi8>
-// CHECK:       kernel.conv2d %10, %model_conv2d_7_Conv2D_dequant, %model_batch_normalization_6_FusedBatchNormV3_model_conv2d_7_BiasAdd_ReadVariableOp_resource_model_conv2d_7_BiasAdd_dequant, %11 {layer = "model/batch_normalization_6/FusedBatchNormV3;model/conv2d_7/BiasAdd/ReadVariableOp/resource;model/conv2d_7/Bia
-// CHECK:       %12 = mem.alloc {pool = "arena"} : memref<1x8x8x64xi8>
-// CHECK:       kernel.add %9, %11, %12 {layer = "model/activation_6/Relu;model/add_2/add_prequant", input1_offset = -38 : i64, input2_offset = 2 : i64, output_offset = -128 : i64, left_shift = 20 : i64, input1_multiplier = 1657902019 : i64, input1_shift = -2 : i64, input2_multiplier = 1073741824 : i64, input2_shif
-// CHECK:       %13 = mem.alloc {pool = "arena"} : memref<1x1x1x64xi8>
-// CHECK:       kernel.avg_pool2d %12, %13 {layer = "model/average_pooling2d/AvgPool_prequant", kernel = array<i64: 8, 8>, strides = array<i64: 8, 8>, padding = array<i64: 0, 0, 0, 0>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x8x8x64xi8>, memref<1x1x1x64xi8>
-// CHECK:       %14 = mem.view %13 : memref<1x1x1x64xi8> -> memref<1x64xi8>
-// CHECK:       %15 = mem.alloc {pool = "arena"} : memref<1x10xi8>
-// CHECK:       kernel.fully_connected %14, %model_dense_MatMul_dequant, %model_dense_BiasAdd_ReadVariableOp_resource_dequant, %15 {layer = "model/dense/MatMul;model/dense/BiasAdd_prequant", input_offset = 128 : i64, output_offset = 24 : i64, output_multiplier = array<i32: 1552512760, 1552512760, 1552512760, 155251
-// CHECK:       kernel.softmax %15, %0 {layer = "Identity_int8_prequant", input_beta_multiplier = 1476210432 : i64, input_beta_left_shift = 24 : i64, diff_min = -124 : i64} : memref<1x10xi8>, memref<1x10xi8>
-func.func @resnet8_int8(%input_1_int8: memref<1x32x32x3xi8> {edgeai.name = "input_1_int8"}, %0: memref<1x10xi8> {edgeai.name = "Identity_int8"}) attributes {edgeai.num_outputs = 1 : i64} {
-  %model_conv2d_Conv2D_dequant = kernel.constant dense<1> : memref<16x3x3x3xi8>
-  %model_activation_Relu_model_batch_normalization_FusedBatchNormV3_model_conv2d_BiasAdd_ReadVariableOp_resource_model_conv2d_BiasAdd_model_conv2d_2_Conv2D_model_conv2d_Conv2D_dequant = kernel.constant dense<1> : memref<16xi32>
-  %1 = mem.alloc {pool = "arena"} : memref<1x32x32x16xi8>
-  kernel.conv2d %input_1_int8, %model_conv2d_Conv2D_dequant, %model_activation_Relu_model_batch_normalization_FusedBatchNormV3_model_conv2d_BiasAdd_ReadVariableOp_resource_model_conv2d_BiasAdd_model_conv2d_2_Conv2D_model_conv2d_Conv2D_dequant, %1 {layer = "model/activation/Relu;model/batch_normalization/FusedBatchNormV3;model/conv2d/BiasAdd/ReadVariableOp/resource;model/conv2d/BiasAdd;model/conv2d_2/Conv2D;model/conv2d/Conv2D1_prequant", strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 1 : i64, input_offset = 128 : i64, output_offset = -128 : i64, output_multiplier = array<i32: 1242405367, 1572401305, 1958940506, 1298758956, 2105523684, 1488287030, 2099891493, 1638298993, 1454413568, 1464338136, 1402045708, 1370583300, 1101019486, 1611122667, 1494439611, 1164674270>, output_shift = array<i32: -8, -10, -9, -8, -9, -9, -9, -8, -9, -9, -10, -9, -8, -11, -10, -7>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x32x32x3xi8>, memref<16x3x3x3xi8>, memref<16xi32>, memref<1x32x32x16xi8>
-  %model_conv2d_1_Conv2D_dequant = kernel.constant dense<1> : memref<16x3x3x16xi8>
-  %model_activation_1_Relu_model_batch_normalization_1_FusedBatchNormV3_model_conv2d_1_BiasAdd_ReadVariableOp_resource_model_conv2d_1_BiasAdd_model_conv2d_2_Conv2D_model_conv2d_1_Conv2D_dequant = kernel.constant dense<1> : memref<16xi32>
-  %2 = mem.alloc {pool = "arena"} : memref<1x32x32x16xi8>
-  kernel.conv2d %1, %model_conv2d_1_Conv2D_dequant, %model_activation_1_Relu_model_batch_normalization_1_FusedBatchNormV3_model_conv2d_1_BiasAdd_ReadVariableOp_resource_model_conv2d_1_BiasAdd_model_conv2d_2_Conv2D_model_conv2d_1_Conv2D_dequant, %2 {layer = "model/activation_1/Relu;model/batch_normalization_1/FusedBatchNormV3;model/conv2d_1/BiasAdd/ReadVariableOp/resource;model/conv2d_1/BiasAdd;model/conv2d_2/Conv2D;model/conv2d_1/Conv2D1_prequant", strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 1 : i64, input_offset = 128 : i64, output_offset = -128 : i64, output_multiplier = array<i32: 1459272781, 1201775990, 2061439064, 2119972472, 1182070367, 1623648584, 1080680068, 1607924482, 1846379479, 1100039831, 1145730024, 1557705724, 1631878637, 1509916379, 1154404215, 1150593874>, output_shift = array<i32: -8, -9, -9, -9, -8, -8, -8, -8, -9, -7, -8, -8, -8, -8, -8, -8>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x32x32x16xi8>, memref<16x3x3x16xi8>, memref<16xi32>, memref<1x32x32x16xi8>
-  %model_conv2d_2_Conv2D_dequant = kernel.constant dense<1> : memref<16x3x3x16xi8>
-  %model_batch_normalization_2_FusedBatchNormV3_model_conv2d_2_BiasAdd_ReadVariableOp_resource_model_conv2d_2_BiasAdd_dequant = kernel.constant dense<1> : memref<16xi32>
-  %3 = mem.alloc {pool = "arena"} : memref<1x32x32x16xi8>
-  kernel.conv2d %2, %model_conv2d_2_Conv2D_dequant, %model_batch_normalization_2_FusedBatchNormV3_model_conv2d_2_BiasAdd_ReadVariableOp_resource_model_conv2d_2_BiasAdd_dequant, %3 {layer = "model/batch_normalization_2/FusedBatchNormV3;model/conv2d_2/BiasAdd/ReadVariableOp/resource;model/conv2d_2/BiasAdd;model/conv2d_2/Conv2D_prequant", strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 1 : i64, input_offset = 128 : i64, output_offset = 4 : i64, output_multiplier = array<i32: 1137482404, 1764230389, 1264136033, 1639979363, 1872268361, 1454349802, 1863080452, 1702652878, 2064353696, 1851550016, 1740932771, 1571031712, 1090201673, 1460867901, 1208447830, 1582504508>, output_shift = array<i32: -9, -9, -8, -8, -9, -9, -9, -9, -10, -9, -9, -8, -9, -8, -8, -9>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x32x32x16xi8>, memref<16x3x3x16xi8>, memref<16xi32>, memref<1x32x32x16xi8>
-  %4 = mem.alloc {pool = "arena"} : memref<1x32x32x16xi8>
-  kernel.add %1, %3, %4 {layer = "model/activation_2/Relu;model/add/add_prequant", input1_offset = 128 : i64, input2_offset = -4 : i64, output_offset = -128 : i64, left_shift = 20 : i64, input1_multiplier = 1623821475 : i64, input1_shift = -2 : i64, input2_multiplier = 1073741824 : i64, input2_shift = 0 : i64, output_multiplier = 1098017566 : i64, output_shift = -17 : i64, qmin = -128 : i64, qmax = 127 : i64} : memref<1x32x32x16xi8>, memref<1x32x32x16xi8>, memref<1x32x32x16xi8>
-  %model_conv2d_5_Conv2D_dequant = kernel.constant dense<1> : memref<32x1x1x16xi8>
-  %model_conv2d_5_BiasAdd_model_conv2d_5_Conv2D_model_conv2d_5_BiasAdd_ReadVariableOp_resource_dequant = kernel.constant dense<1> : memref<32xi32>
-  %5 = mem.alloc {pool = "arena"} : memref<1x16x16x32xi8>
-  kernel.conv2d %4, %model_conv2d_5_Conv2D_dequant, %model_conv2d_5_BiasAdd_model_conv2d_5_Conv2D_model_conv2d_5_BiasAdd_ReadVariableOp_resource_dequant, %5 {layer = "model/conv2d_5/BiasAdd;model/conv2d_5/Conv2D;model/conv2d_5/BiasAdd/ReadVariableOp/resource1_prequant", strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, groups = 1 : i64, input_offset = 128 : i64, output_offset = -17 : i64, output_multiplier = array<i32: 1296653837, 1658550166, 1525493596, 1374771179, 1371756383, 1393382082, 1692263162, 1471092235, 1260067214, 2098027133, 1206857990, 1163693274, 1836199595, 1186378682, 1220705447, 1291003318, 1951181526, 1438059294, 1137948637, 1229299522, 1657195154, 1408603345, 1433438765, 1996595027, 1348416706, 1443428788, 1098714636, 1503644709, 1465331870, 1769218086, 1390497529, 1479771244>, output_shift = array<i32: -8, -9, -8, -8, -7, -9, -8, -8, -9, -9, -8, -7, -8, -8, -8, -7, -9, -8, -7, -8, -8, -9, -8, -9, -8, -8, -8, -8, -7, -9, -9, -8>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x32x32x16xi8>, memref<32x1x1x16xi8>, memref<32xi32>, memref<1x16x16x32xi8>
-  %model_conv2d_3_Conv2D_dequant = kernel.constant dense<1> : memref<32x3x3x16xi8>
-  %model_activation_3_Relu_model_batch_normalization_3_FusedBatchNormV3_model_conv2d_3_BiasAdd_ReadVariableOp_resource_model_conv2d_3_BiasAdd_model_conv2d_5_Conv2D_model_conv2d_3_Conv2D_dequant = kernel.constant dense<1> : memref<32xi32>
-  %6 = mem.alloc {pool = "arena"} : memref<1x16x16x32xi8>
-  kernel.conv2d %4, %model_conv2d_3_Conv2D_dequant, %model_activation_3_Relu_model_batch_normalization_3_FusedBatchNormV3_model_conv2d_3_BiasAdd_ReadVariableOp_resource_model_conv2d_3_BiasAdd_model_conv2d_5_Conv2D_model_conv2d_3_Conv2D_dequant, %6 {layer = "model/activation_3/Relu;model/batch_normalization_3/FusedBatchNormV3;model/conv2d_3/BiasAdd/ReadVariableOp/resource;model/conv2d_3/BiasAdd;model/conv2d_5/Conv2D;model/conv2d_3/Conv2D1_prequant", strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 1, 1>, groups = 1 : i64, input_offset = 128 : i64, output_offset = -128 : i64, output_multiplier = array<i32: 1511721700, 2034875370, 1345580395, 1164799555, 1274136460, 1640627527, 1377844223, 2118754499, 1665245057, 1188122951, 1288847525, 2091372943, 2049837295, 2018215251, 1253288395, 1225104572, 1273389448, 1983511071, 1363111741, 1605971321, 1174027756, 2033472868, 2106376702, 1352964412, 1621452813, 1632898274, 1278605534, 1765705207, 1550116817, 1314742912, 2110947433, 1617901797>, output_shift = array<i32: -8, -8, -8, -8, -8, -8, -8, -9, -8, -8, -8, -8, -9, -9, -8, -8, -8, -9, -8, -9, -8, -9, -9, -8, -8, -8, -8, -8, -8, -8, -9, -8>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x32x32x16xi8>, memref<32x3x3x16xi8>, memref<32xi32>, memref<1x16x16x32xi8>
-  %model_conv2d_4_Conv2D_dequant = kernel.constant dense<1> : memref<32x3x3x32xi8>
-  %model_batch_normalization_4_FusedBatchNormV3_model_conv2d_4_BiasAdd_ReadVariableOp_resource_model_conv2d_4_BiasAdd_dequant = kernel.constant dense<1> : memref<32xi32>
-  %7 = mem.alloc {pool = "arena"} : memref<1x16x16x32xi8>
-  kernel.conv2d %6, %model_conv2d_4_Conv2D_dequant, %model_batch_normalization_4_FusedBatchNormV3_model_conv2d_4_BiasAdd_ReadVariableOp_resource_model_conv2d_4_BiasAdd_dequant, %7 {layer = "model/batch_normalization_4/FusedBatchNormV3;model/conv2d_4/BiasAdd/ReadVariableOp/resource;model/conv2d_4/BiasAdd;model/conv2d_5/Conv2D;model/conv2d_4/Conv2D_prequant", strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 1 : i64, input_offset = 128 : i64, output_offset = 4 : i64, output_multiplier = array<i32: 1611878712, 1745461596, 1911644490, 1123517849, 1541269319, 1366545066, 1742998675, 1554065078, 1243652860, 1170813938, 1959213353, 1274195131, 1338682468, 1700487132, 1449782977, 1466157352, 1136999832, 1326930360, 1319581908, 1322784387, 1681531693, 1278861430, 1242622026, 1695011091, 1236923239, 1631515620, 1662792591, 1546675177, 1617630835, 1433552690, 1407623281, 1370585298>, output_shift = array<i32: -9, -9, -10, -9, -9, -9, -9, -9, -9, -9, -9, -9, -8, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x16x16x32xi8>, memref<32x3x3x32xi8>, memref<32xi32>, memref<1x16x16x32xi8>
-  %8 = mem.alloc {pool = "arena"} : memref<1x16x16x32xi8>
-  kernel.add %5, %7, %8 {layer = "model/activation_4/Relu;model/add_1/add_prequant", input1_offset = 17 : i64, input2_offset = -4 : i64, output_offset = -128 : i64, left_shift = 20 : i64, input1_multiplier = 1699529983 : i64, input1_shift = -2 : i64, input2_multiplier = 1073741824 : i64, input2_shift = 0 : i64, output_multiplier = 1140768826 : i64, output_shift = -17 : i64, qmin = -128 : i64, qmax = 127 : i64} : memref<1x16x16x32xi8>, memref<1x16x16x32xi8>, memref<1x16x16x32xi8>
-  %model_conv2d_8_Conv2D_dequant = kernel.constant dense<1> : memref<64x1x1x32xi8>
-  %model_conv2d_8_BiasAdd_model_conv2d_8_Conv2D_model_conv2d_8_BiasAdd_ReadVariableOp_resource_dequant = kernel.constant dense<1> : memref<64xi32>
-  %9 = mem.alloc {pool = "arena"} : memref<1x8x8x64xi8>
-  kernel.conv2d %8, %model_conv2d_8_Conv2D_dequant, %model_conv2d_8_BiasAdd_model_conv2d_8_Conv2D_model_conv2d_8_BiasAdd_ReadVariableOp_resource_dequant, %9 {layer = "model/conv2d_8/BiasAdd;model/conv2d_8/Conv2D;model/conv2d_8/BiasAdd/ReadVariableOp/resource1_prequant", strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, groups = 1 : i64, input_offset = 128 : i64, output_offset = 38 : i64, output_multiplier = array<i32: 1814794596, 1570734062, 1627315952, 2143168091, 1814367499, 1076510205, 1455899111, 1428374600, 1117860191, 1680323913, 1626002483, 1098431426, 1899245860, 1101196586, 1085889598, 2103869975, 1105840534, 1221799215, 1124883075, 1256635973, 1830992750, 1263824137, 1458083676, 1545228998, 1669470158, 1814055302, 1902939566, 1582194009, 2094558514, 2059716800, 1850450363, 2047663988, 1194708058, 1666229877, 1330200816, 1389210885, 1773436891, 1822285206, 1438369610, 1357067698, 1297107387, 1919782753, 1852601449, 1092256073, 2064157112, 1109499135, 1298531693, 1432182068, 1937311116, 1738984731, 1584059876, 1538955809, 1365930203, 1128931314, 1873082436, 1107572974, 1319622691, 2137760960, 1846914949, 1134394270, 1080901438, 1090826241, 1713576853, 1721837148>, output_shift = array<i32: -9, -9, -9, -9, -9, -8, -8, -9, -8, -9, -9, -8, -9, -9, -8, -9, -8, -8, -8, -8, -9, -9, -9, -9, -9, -9, -8, -9, -9, -10, -9, -9, -8, -9, -9, -8, -9, -9, -9, -8, -8, -9, -9, -9, -9, -8, -9, -9, -9, -9, -9, -9, -9, -8, -9, -8, -8, -10, -9, -8, -8, -9, -9, -9>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x16x16x32xi8>, memref<64x1x1x32xi8>, memref<64xi32>, memref<1x8x8x64xi8>
-  %model_conv2d_6_Conv2D_dequant = kernel.constant dense<1> : memref<64x3x3x32xi8>
-  %model_activation_5_Relu_model_batch_normalization_5_FusedBatchNormV3_model_conv2d_6_BiasAdd_ReadVariableOp_resource_model_conv2d_6_BiasAdd_model_conv2d_8_Conv2D_model_conv2d_6_Conv2D_dequant = kernel.constant dense<1> : memref<64xi32>
-  %10 = mem.alloc {pool = "arena"} : memref<1x8x8x64xi8>
-  kernel.conv2d %8, %model_conv2d_6_Conv2D_dequant, %model_activation_5_Relu_model_batch_normalization_5_FusedBatchNormV3_model_conv2d_6_BiasAdd_ReadVariableOp_resource_model_conv2d_6_BiasAdd_model_conv2d_8_Conv2D_model_conv2d_6_Conv2D_dequant, %10 {layer = "model/activation_5/Relu;model/batch_normalization_5/FusedBatchNormV3;model/conv2d_6/BiasAdd/ReadVariableOp/resource;model/conv2d_6/BiasAdd;model/conv2d_8/Conv2D;model/conv2d_6/Conv2D1_prequant", strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 1, 1>, groups = 1 : i64, input_offset = 128 : i64, output_offset = -128 : i64, output_multiplier = array<i32: 1303824501, 1413808204, 1224025635, 1405559199, 1201501554, 1516172826, 1972020396, 1486600787, 2051128262, 1945612945, 2090751654, 1698969950, 1918731613, 2009424445, 1879174327, 1388276179, 2057699587, 1804821546, 1806022353, 1590250764, 1828088002, 1908873908, 1276816466, 1519395017, 1128884416, 1973682628, 1177063273, 1650164283, 1817982877, 1926463985, 1755898876, 1545223441, 2067091197, 1552718574, 1631385973, 1437156334, 2059378824, 1172338487, 2025933473, 1810011949, 1512456516, 1661560032, 1334137718, 1952255645, 1173736175, 1988085124, 1260807904, 1171256120, 1407376636, 1481029076, 1191193681, 1285400073, 1865407742, 1620035492, 1214679413, 1820396706, 2001044785, 1935723144, 1641426069, 1615638122, 1678104988, 1533287826, 1769293854, 1663317112>, output_shift = array<i32: -9, -9, -8, -8, -8, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -8, -8, -9, -8, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -8, -9, -9, -9, -9, -8, -9, -8, -9, -8, -8, -8, -8, -9, -9, -9, -9, -8, -9, -9, -9, -9, -9, -9, -9, -9, -9>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x16x16x32xi8>, memref<64x3x3x32xi8>, memref<64xi32>, memref<1x8x8x64xi8>
-  %model_conv2d_7_Conv2D_dequant = kernel.constant dense<1> : memref<64x3x3x64xi8>
-  %model_batch_normalization_6_FusedBatchNormV3_model_conv2d_7_BiasAdd_ReadVariableOp_resource_model_conv2d_7_BiasAdd_dequant = kernel.constant dense<1> : memref<64xi32>
-  %11 = mem.alloc {pool = "arena"} : memref<1x8x8x64xi8>
-  kernel.conv2d %10, %model_conv2d_7_Conv2D_dequant, %model_batch_normalization_6_FusedBatchNormV3_model_conv2d_7_BiasAdd_ReadVariableOp_resource_model_conv2d_7_BiasAdd_dequant, %11 {layer = "model/batch_normalization_6/FusedBatchNormV3;model/conv2d_7/BiasAdd/ReadVariableOp/resource;model/conv2d_7/BiasAdd;model/conv2d_8/Conv2D;model/conv2d_7/Conv2D_prequant", strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 1 : i64, input_offset = 128 : i64, output_offset = -2 : i64, output_multiplier = array<i32: 1422834502, 1284469496, 1570285376, 2104193880, 1381425027, 1651192153, 1339409408, 2013191977, 1283536408, 1524538748, 1540202896, 1687874503, 1323163120, 1250028808, 1557401180, 1338022651, 1513169645, 2084158517, 1380848385, 1312426446, 1309627184, 1342137059, 1378725403, 1383426646, 1612967486, 1721359574, 1851443597, 1398489208, 1880548870, 1271885153, 1396360996, 1398835327, 1558440208, 1733623411, 2125023802, 2034522505, 1826671991, 1394902762, 1237301378, 1559604489, 1445071565, 1456644370, 1723580183, 1336788368, 1841014153, 1445671943, 1125906191, 1166146155, 1399099108, 1311927852, 1446909846, 1543616081, 1145319317, 1585283703, 1471739519, 1393376136, 1396380710, 1811326606, 1273388043, 1649748000, 1281973037, 1223122151, 1364719437, 1721365609>, output_shift = array<i32: -9, -9, -9, -10, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -10, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9, -9>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x8x8x64xi8>, memref<64x3x3x64xi8>, memref<64xi32>, memref<1x8x8x64xi8>
-  %12 = mem.alloc {pool = "arena"} : memref<1x8x8x64xi8>
-  kernel.add %9, %11, %12 {layer = "model/activation_6/Relu;model/add_2/add_prequant", input1_offset = -38 : i64, input2_offset = 2 : i64, output_offset = -128 : i64, left_shift = 20 : i64, input1_multiplier = 1657902019 : i64, input1_shift = -2 : i64, input2_multiplier = 1073741824 : i64, input2_shift = 0 : i64, output_multiplier = 1835721671 : i64, output_shift = -18 : i64, qmin = -128 : i64, qmax = 127 : i64} : memref<1x8x8x64xi8>, memref<1x8x8x64xi8>, memref<1x8x8x64xi8>
-  %13 = mem.alloc {pool = "arena"} : memref<1x1x1x64xi8>
-  kernel.avg_pool2d %12, %13 {layer = "model/average_pooling2d/AvgPool_prequant", kernel = array<i64: 8, 8>, strides = array<i64: 8, 8>, padding = array<i64: 0, 0, 0, 0>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x8x8x64xi8>, memref<1x1x1x64xi8>
-  %14 = mem.view %13 : memref<1x1x1x64xi8> -> memref<1x64xi8>
-  %model_dense_MatMul_dequant = kernel.constant dense<1> : memref<10x64xi8>
-  %model_dense_BiasAdd_ReadVariableOp_resource_dequant = kernel.constant dense<1> : memref<10xi32>
-  %15 = mem.alloc {pool = "arena"} : memref<1x10xi8>
-  kernel.fully_connected %14, %model_dense_MatMul_dequant, %model_dense_BiasAdd_ReadVariableOp_resource_dequant, %15 {layer = "model/dense/MatMul;model/dense/BiasAdd_prequant", input_offset = 128 : i64, output_offset = 24 : i64, output_multiplier = array<i32: 1552512760, 1552512760, 1552512760, 1552512760, 1552512760, 1552512760, 1552512760, 1552512760, 1552512760, 1552512760>, output_shift = array<i32: -5, -5, -5, -5, -5, -5, -5, -5, -5, -5>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x64xi8>, memref<10x64xi8>, memref<10xi32>, memref<1x10xi8>
-  kernel.softmax %15, %0 {layer = "Identity_int8_prequant", input_beta_multiplier = 1476210432 : i64, input_beta_left_shift = 24 : i64, diff_min = -124 : i64} : memref<1x10xi8>, memref<1x10xi8>
+/// conv2d: int8 with per-channel requantization, bias and `layer`; grouped float 1x1 without
+/// bias with a `variant`; 16x8 (int16 activations, int8 weights, int64 bias) with dilation.
+// CHECK-LABEL: func.func @conv2d(
+// CHECK-NEXT:    kernel.conv2d %x, %w, %b, %y {layer = "c1", strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 1 : i64, input_offset = 128 : i64, output_offset = -128 : i64, output_multiplier = array<i32: 1242405367, 1572401305, 1958940506>, output_shift = array<i32: -8, -10, -9>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x4x4x2xi8>, memref<3x3x3x2xi8>, memref<3xi32>, memref<1x2x2x3xi8>
+// CHECK-NEXT:    kernel.conv2d %xf, %wf, %yf {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, groups = 2 : i64, fmin = 0.0 : f32, fmax = 6.0 : f32, variant = "1x1"} : memref<1x4x4x4xf32>, memref<2x1x1x2xf32>, memref<1x4x4x2xf32>
+// CHECK-NEXT:    kernel.conv2d %x16, %w16, %b16, %y16 {strides = array<i64: 1, 1>, dilations = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, groups = 1 : i64, input_offset = 0 : i64, output_offset = 0 : i64, output_multiplier = array<i32: 1073741824>, output_shift = array<i32: -3>, qmin = -32768 : i64, qmax = 32767 : i64} : memref<1x5x5x1xi16>, memref<1x3x3x1xi8>, memref<1xi64>, memref<1x1x1x1xi16>
+// CHECK-NEXT:    func.return
+func.func @conv2d(%x: memref<1x4x4x2xi8>, %w: memref<3x3x3x2xi8>, %b: memref<3xi32>, %y: memref<1x2x2x3xi8>,
+                  %xf: memref<1x4x4x4xf32>, %wf: memref<2x1x1x2xf32>, %yf: memref<1x4x4x2xf32>,
+                  %x16: memref<1x5x5x1xi16>, %w16: memref<1x3x3x1xi8>, %b16: memref<1xi64>, %y16: memref<1x1x1x1xi16>) {
+  kernel.conv2d %x, %w, %b, %y {layer = "c1", strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 1 : i64, input_offset = 128 : i64, output_offset = -128 : i64, output_multiplier = array<i32: 1242405367, 1572401305, 1958940506>, output_shift = array<i32: -8, -10, -9>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x4x4x2xi8>, memref<3x3x3x2xi8>, memref<3xi32>, memref<1x2x2x3xi8>
+  kernel.conv2d %xf, %wf, %yf {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, groups = 2 : i64, fmin = 0.0 : f32, fmax = 6.0 : f32, variant = "1x1"} : memref<1x4x4x4xf32>, memref<2x1x1x2xf32>, memref<1x4x4x2xf32>
+  kernel.conv2d %x16, %w16, %b16, %y16 {strides = array<i64: 1, 1>, dilations = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, groups = 1 : i64, input_offset = 0 : i64, output_offset = 0 : i64, output_multiplier = array<i32: 1073741824>, output_shift = array<i32: -3>, qmin = -32768 : i64, qmax = 32767 : i64} : memref<1x5x5x1xi16>, memref<1x3x3x1xi8>, memref<1xi64>, memref<1x1x1x1xi16>
+  func.return
+}
+
+// -----
+
+/// depthwise_conv2d: int8 with channel multiplier 2 and bias; float, strided, no bias.
+// CHECK-LABEL: func.func @depthwise_conv2d(
+// CHECK-NEXT:    kernel.depthwise_conv2d %x, %w, %b, %y {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, input_offset = 1 : i64, output_offset = -3 : i64, output_multiplier = array<i32: 1073741824, 1073741824, 2147483647, 1500000000>, output_shift = array<i32: 0, -1, -2, 1>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x4x4x2xi8>, memref<1x3x3x4xi8>, memref<4xi32>, memref<1x4x4x4xi8>
+// CHECK-NEXT:    kernel.depthwise_conv2d %xf, %wf, %yf {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, fmin = -3.4028235e+38 : f32, fmax = 3.4028235e+38 : f32} : memref<1x5x5x3xf32>, memref<1x3x3x3xf32>, memref<1x2x2x3xf32>
+// CHECK-NEXT:    func.return
+func.func @depthwise_conv2d(%x: memref<1x4x4x2xi8>, %w: memref<1x3x3x4xi8>, %b: memref<4xi32>, %y: memref<1x4x4x4xi8>,
+                            %xf: memref<1x5x5x3xf32>, %wf: memref<1x3x3x3xf32>, %yf: memref<1x2x2x3xf32>) {
+  kernel.depthwise_conv2d %x, %w, %b, %y {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, input_offset = 1 : i64, output_offset = -3 : i64, output_multiplier = array<i32: 1073741824, 1073741824, 2147483647, 1500000000>, output_shift = array<i32: 0, -1, -2, 1>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x4x4x2xi8>, memref<1x3x3x4xi8>, memref<4xi32>, memref<1x4x4x4xi8>
+  kernel.depthwise_conv2d %xf, %wf, %yf {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, fmin = -3.4028235e+38 : f32, fmax = 3.4028235e+38 : f32} : memref<1x5x5x3xf32>, memref<1x3x3x3xf32>, memref<1x2x2x3xf32>
+  func.return
+}
+
+// -----
+
+/// fully_connected: int8 with bias and `variant`; float with leading batch dimensions.
+// CHECK-LABEL: func.func @fully_connected(
+// CHECK-NEXT:    kernel.fully_connected %x, %w, %b, %y {layer = "fc", input_offset = 128 : i64, output_offset = 24 : i64, output_multiplier = array<i32: 1552512760, 1552512760, 1552512760>, output_shift = array<i32: -5, -5, -5>, qmin = -128 : i64, qmax = 127 : i64, variant = "dsp"} : memref<1x8xi8>, memref<3x8xi8>, memref<3xi32>, memref<1x3xi8>
+// CHECK-NEXT:    kernel.fully_connected %xf, %wf, %yf {fmin = 0.0 : f32, fmax = 3.4028235e+38 : f32} : memref<2x5x4xf32>, memref<6x4xf32>, memref<2x5x6xf32>
+// CHECK-NEXT:    func.return
+func.func @fully_connected(%x: memref<1x8xi8>, %w: memref<3x8xi8>, %b: memref<3xi32>, %y: memref<1x3xi8>,
+                           %xf: memref<2x5x4xf32>, %wf: memref<6x4xf32>, %yf: memref<2x5x6xf32>) {
+  kernel.fully_connected %x, %w, %b, %y {layer = "fc", input_offset = 128 : i64, output_offset = 24 : i64, output_multiplier = array<i32: 1552512760, 1552512760, 1552512760>, output_shift = array<i32: -5, -5, -5>, qmin = -128 : i64, qmax = 127 : i64, variant = "dsp"} : memref<1x8xi8>, memref<3x8xi8>, memref<3xi32>, memref<1x3xi8>
+  kernel.fully_connected %xf, %wf, %yf {fmin = 0.0 : f32, fmax = 3.4028235e+38 : f32} : memref<2x5x4xf32>, memref<6x4xf32>, memref<2x5x6xf32>
+  func.return
+}
+
+// -----
+
+/// avg_pool2d and max_pool2d, quantized (qmin/qmax) and float (fmin/fmax, padded).
+// CHECK-LABEL: func.func @pooling(
+// CHECK-NEXT:    kernel.avg_pool2d %x, %y {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x8x8x4xi8>, memref<1x4x4x4xi8>
+// CHECK-NEXT:    kernel.avg_pool2d %xf, %yf {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>, fmin = -3.4028235e+38 : f32, fmax = 3.4028235e+38 : f32, variant = "generic"} : memref<1x5x5x2xf32>, memref<1x3x3x2xf32>
+// CHECK-NEXT:    kernel.max_pool2d %x, %y {layer = "pool", kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x8x8x4xi8>, memref<1x4x4x4xi8>
+// CHECK-NEXT:    kernel.max_pool2d %xf, %yf {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>, fmin = 0.0 : f32, fmax = 6.0 : f32} : memref<1x5x5x2xf32>, memref<1x3x3x2xf32>
+// CHECK-NEXT:    func.return
+func.func @pooling(%x: memref<1x8x8x4xi8>, %y: memref<1x4x4x4xi8>, %xf: memref<1x5x5x2xf32>, %yf: memref<1x3x3x2xf32>) {
+  kernel.avg_pool2d %x, %y {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x8x8x4xi8>, memref<1x4x4x4xi8>
+  kernel.avg_pool2d %xf, %yf {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>, fmin = -3.4028235e+38 : f32, fmax = 3.4028235e+38 : f32, variant = "generic"} : memref<1x5x5x2xf32>, memref<1x3x3x2xf32>
+  kernel.max_pool2d %x, %y {layer = "pool", kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, qmin = -128 : i64, qmax = 127 : i64} : memref<1x8x8x4xi8>, memref<1x4x4x4xi8>
+  kernel.max_pool2d %xf, %yf {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>, fmin = 0.0 : f32, fmax = 6.0 : f32} : memref<1x5x5x2xf32>, memref<1x3x3x2xf32>
+  func.return
+}
+
+// -----
+
+/// mean: quantized (TFLM MEAN parameters, kept dimensions); float (dropped dimensions,
+/// a negative axis).
+// CHECK-LABEL: func.func @mean(
+// CHECK-NEXT:    kernel.mean %x, %y {axes = array<i64: 1, 2>, input_offset = 2048 : i64, output_offset = -128 : i64, multiplier = 1073741824 : i64, shift = -4 : i64} : memref<1x4x4x8xi8>, memref<1x1x1x8xi8>
+// CHECK-NEXT:    kernel.mean %xf, %yf {layer = "gap", axes = array<i64: 1, -2>} : memref<1x4x4x8xf32>, memref<1x8xf32>
+// CHECK-NEXT:    func.return
+func.func @mean(%x: memref<1x4x4x8xi8>, %y: memref<1x1x1x8xi8>, %xf: memref<1x4x4x8xf32>, %yf: memref<1x8xf32>) {
+  kernel.mean %x, %y {axes = array<i64: 1, 2>, input_offset = 2048 : i64, output_offset = -128 : i64, multiplier = 1073741824 : i64, shift = -4 : i64} : memref<1x4x4x8xi8>, memref<1x1x1x8xi8>
+  kernel.mean %xf, %yf {layer = "gap", axes = array<i64: 1, -2>} : memref<1x4x4x8xf32>, memref<1x8xf32>
+  func.return
+}
+
+// -----
+
+/// add (quantized, quantized `sign = -1` i.e. SUB, float, float SUB) and mul (quantized,
+/// float), all broadcasting the second operand.
+// CHECK-LABEL: func.func @elementwise(
+// CHECK-NEXT:    kernel.add %a, %b, %y {input1_offset = 128 : i64, input2_offset = -4 : i64, output_offset = -128 : i64, left_shift = 20 : i64, input1_multiplier = 1623821475 : i64, input1_shift = -2 : i64, input2_multiplier = 1073741824 : i64, input2_shift = 0 : i64, output_multiplier = 1140768826 : i64, output_shift = -17 : i64, qmin = -128 : i64, qmax = 127 : i64} : memref<1x4x4x8xi8>, memref<1x1x1x8xi8>, memref<1x4x4x8xi8>
+// CHECK-NEXT:    kernel.add %a, %b, %y {input1_offset = 0 : i64, input2_offset = 0 : i64, output_offset = 0 : i64, left_shift = 20 : i64, input1_multiplier = 1073741824 : i64, input1_shift = 0 : i64, input2_multiplier = 1073741824 : i64, input2_shift = 0 : i64, output_multiplier = 1073741824 : i64, output_shift = -19 : i64, sign = -1 : i64, qmin = -128 : i64, qmax = 127 : i64} : memref<1x4x4x8xi8>, memref<1x1x1x8xi8>, memref<1x4x4x8xi8>
+// CHECK-NEXT:    kernel.add %af, %bf, %yf {fmin = -3.4028235e+38 : f32, fmax = 3.4028235e+38 : f32} : memref<2x3xf32>, memref<3xf32>, memref<2x3xf32>
+// CHECK-NEXT:    kernel.add %af, %bf, %yf {sign = -1 : i64, fmin = 0.0 : f32, fmax = 3.4028235e+38 : f32} : memref<2x3xf32>, memref<3xf32>, memref<2x3xf32>
+// CHECK-NEXT:    kernel.mul %a, %b, %y {input1_offset = 5 : i64, input2_offset = -7 : i64, output_offset = 3 : i64, output_multiplier = 1288490189 : i64, output_shift = -8 : i64, qmin = -128 : i64, qmax = 127 : i64} : memref<1x4x4x8xi8>, memref<1x1x1x8xi8>, memref<1x4x4x8xi8>
+// CHECK-NEXT:    kernel.mul %af, %bf, %yf {fmin = -1.0 : f32, fmax = 1.0 : f32} : memref<2x3xf32>, memref<3xf32>, memref<2x3xf32>
+// CHECK-NEXT:    func.return
+func.func @elementwise(%a: memref<1x4x4x8xi8>, %b: memref<1x1x1x8xi8>, %y: memref<1x4x4x8xi8>,
+                       %af: memref<2x3xf32>, %bf: memref<3xf32>, %yf: memref<2x3xf32>) {
+  kernel.add %a, %b, %y {input1_offset = 128 : i64, input2_offset = -4 : i64, output_offset = -128 : i64, left_shift = 20 : i64, input1_multiplier = 1623821475 : i64, input1_shift = -2 : i64, input2_multiplier = 1073741824 : i64, input2_shift = 0 : i64, output_multiplier = 1140768826 : i64, output_shift = -17 : i64, qmin = -128 : i64, qmax = 127 : i64} : memref<1x4x4x8xi8>, memref<1x1x1x8xi8>, memref<1x4x4x8xi8>
+  kernel.add %a, %b, %y {input1_offset = 0 : i64, input2_offset = 0 : i64, output_offset = 0 : i64, left_shift = 20 : i64, input1_multiplier = 1073741824 : i64, input1_shift = 0 : i64, input2_multiplier = 1073741824 : i64, input2_shift = 0 : i64, output_multiplier = 1073741824 : i64, output_shift = -19 : i64, sign = -1 : i64, qmin = -128 : i64, qmax = 127 : i64} : memref<1x4x4x8xi8>, memref<1x1x1x8xi8>, memref<1x4x4x8xi8>
+  kernel.add %af, %bf, %yf {fmin = -3.4028235e+38 : f32, fmax = 3.4028235e+38 : f32} : memref<2x3xf32>, memref<3xf32>, memref<2x3xf32>
+  kernel.add %af, %bf, %yf {sign = -1 : i64, fmin = 0.0 : f32, fmax = 3.4028235e+38 : f32} : memref<2x3xf32>, memref<3xf32>, memref<2x3xf32>
+  kernel.mul %a, %b, %y {input1_offset = 5 : i64, input2_offset = -7 : i64, output_offset = 3 : i64, output_multiplier = 1288490189 : i64, output_shift = -8 : i64, qmin = -128 : i64, qmax = 127 : i64} : memref<1x4x4x8xi8>, memref<1x1x1x8xi8>, memref<1x4x4x8xi8>
+  kernel.mul %af, %bf, %yf {fmin = -1.0 : f32, fmax = 1.0 : f32} : memref<2x3xf32>, memref<3xf32>, memref<2x3xf32>
+  func.return
+}
+
+// -----
+
+/// softmax: int8 -> int8, int8 -> int16 (gemmlowp parameters) and float (beta).
+// CHECK-LABEL: func.func @softmax(
+// CHECK-NEXT:    kernel.softmax %x, %y {input_beta_multiplier = 1476210432 : i64, input_beta_left_shift = 24 : i64, diff_min = -124 : i64} : memref<1x10xi8>, memref<1x10xi8>
+// CHECK-NEXT:    kernel.softmax %x, %y16 {input_beta_multiplier = 1476210432 : i64, input_beta_left_shift = 24 : i64, diff_min = -124 : i64} : memref<1x10xi8>, memref<1x10xi16>
+// CHECK-NEXT:    kernel.softmax %xf, %yf {beta = 1.0 : f32} : memref<2x10xf32>, memref<2x10xf32>
+// CHECK-NEXT:    func.return
+func.func @softmax(%x: memref<1x10xi8>, %y: memref<1x10xi8>, %y16: memref<1x10xi16>, %xf: memref<2x10xf32>, %yf: memref<2x10xf32>) {
+  kernel.softmax %x, %y {input_beta_multiplier = 1476210432 : i64, input_beta_left_shift = 24 : i64, diff_min = -124 : i64} : memref<1x10xi8>, memref<1x10xi8>
+  kernel.softmax %x, %y16 {input_beta_multiplier = 1476210432 : i64, input_beta_left_shift = 24 : i64, diff_min = -124 : i64} : memref<1x10xi8>, memref<1x10xi16>
+  kernel.softmax %xf, %yf {beta = 1.0 : f32} : memref<2x10xf32>, memref<2x10xf32>
+  func.return
+}
+
+// -----
+
+/// clamp (stored values, floats) and requantize (int8 -> int16).
+// CHECK-LABEL: func.func @clamp_and_requantize(
+// CHECK-NEXT:    kernel.clamp %x, %y {qmin = -128 : i64, qmax = 0 : i64} : memref<2x3xi8>, memref<2x3xi8>
+// CHECK-NEXT:    kernel.clamp %xf, %yf {fmin = 0.0 : f32, fmax = 6.0 : f32} : memref<4xf32>, memref<4xf32>
+// CHECK-NEXT:    kernel.requantize %x, %y16 {input_offset = 3 : i64, output_offset = 0 : i64, multiplier = 1431655765 : i64, shift = 9 : i64, qmin = -32768 : i64, qmax = 32767 : i64} : memref<2x3xi8>, memref<2x3xi16>
+// CHECK-NEXT:    func.return
+func.func @clamp_and_requantize(%x: memref<2x3xi8>, %y: memref<2x3xi8>, %xf: memref<4xf32>, %yf: memref<4xf32>, %y16: memref<2x3xi16>) {
+  kernel.clamp %x, %y {qmin = -128 : i64, qmax = 0 : i64} : memref<2x3xi8>, memref<2x3xi8>
+  kernel.clamp %xf, %yf {fmin = 0.0 : f32, fmax = 6.0 : f32} : memref<4xf32>, memref<4xf32>
+  kernel.requantize %x, %y16 {input_offset = 3 : i64, output_offset = 0 : i64, multiplier = 1431655765 : i64, shift = 9 : i64, qmin = -32768 : i64, qmax = 32767 : i64} : memref<2x3xi8>, memref<2x3xi16>
+  func.return
+}
+
+// -----
+
+/// quantize f32 -> int8 and dequantize int8 -> f32.
+// CHECK-LABEL: func.func @quantize_dequantize(
+// CHECK-NEXT:    kernel.quantize %xf, %q {scale = 0.0235 : f32, zero_point = -128 : i64} : memref<1x8xf32>, memref<1x8xi8>
+// CHECK-NEXT:    kernel.dequantize %q, %yf {scale = 0.0235 : f32, zero_point = -128 : i64} : memref<1x8xi8>, memref<1x8xf32>
+// CHECK-NEXT:    func.return
+func.func @quantize_dequantize(%xf: memref<1x8xf32>, %q: memref<1x8xi8>, %yf: memref<1x8xf32>) {
+  kernel.quantize %xf, %q {scale = 0.0235 : f32, zero_point = -128 : i64} : memref<1x8xf32>, memref<1x8xi8>
+  kernel.dequantize %q, %yf {scale = 0.0235 : f32, zero_point = -128 : i64} : memref<1x8xi8>, memref<1x8xf32>
+  func.return
+}
+
+// -----
+
+/// copy (a reshape that cannot alias), transpose, concat (three inputs; a negative axis),
+/// pad (integer fill on NHWC, float fill on 2-D).
+// CHECK-LABEL: func.func @data_movement(
+// CHECK-NEXT:    kernel.copy %x, %flat : memref<1x2x3x4xi8>, memref<24xi8>
+// CHECK-NEXT:    kernel.transpose %x, %t {perm = array<i64: 0, 3, 1, 2>} : memref<1x2x3x4xi8>, memref<1x4x2x3xi8>
+// CHECK-NEXT:    kernel.concat %a, %x, %b, %c {axis = 3 : i64} : memref<1x2x3x1xi8>, memref<1x2x3x4xi8>, memref<1x2x3x5xi8>, memref<1x2x3x10xi8>
+// CHECK-NEXT:    kernel.concat %x, %x, %d {layer = "cat", axis = -1 : i64} : memref<1x2x3x4xi8>, memref<1x2x3x4xi8>, memref<1x2x3x8xi8>
+// CHECK-NEXT:    kernel.pad %x, %p {pads = array<i64: 0, 1, 1, 0, 0, 1, 1, 0>, value = -128 : i64} : memref<1x2x3x4xi8>, memref<1x4x5x4xi8>
+// CHECK-NEXT:    kernel.pad %xf, %pf {pads = array<i64: 0, 2, 1, 0>, fvalue = 0.5 : f32} : memref<2x2xf32>, memref<3x4xf32>
+// CHECK-NEXT:    func.return
+func.func @data_movement(%x: memref<1x2x3x4xi8>, %flat: memref<24xi8>, %t: memref<1x4x2x3xi8>,
+                         %a: memref<1x2x3x1xi8>, %b: memref<1x2x3x5xi8>, %c: memref<1x2x3x10xi8>, %d: memref<1x2x3x8xi8>,
+                         %p: memref<1x4x5x4xi8>, %xf: memref<2x2xf32>, %pf: memref<3x4xf32>) {
+  kernel.copy %x, %flat : memref<1x2x3x4xi8>, memref<24xi8>
+  kernel.transpose %x, %t {perm = array<i64: 0, 3, 1, 2>} : memref<1x2x3x4xi8>, memref<1x4x2x3xi8>
+  kernel.concat %a, %x, %b, %c {axis = 3 : i64} : memref<1x2x3x1xi8>, memref<1x2x3x4xi8>, memref<1x2x3x5xi8>, memref<1x2x3x10xi8>
+  kernel.concat %x, %x, %d {layer = "cat", axis = -1 : i64} : memref<1x2x3x4xi8>, memref<1x2x3x4xi8>, memref<1x2x3x8xi8>
+  kernel.pad %x, %p {pads = array<i64: 0, 1, 1, 0, 0, 1, 1, 0>, value = -128 : i64} : memref<1x2x3x4xi8>, memref<1x4x5x4xi8>
+  kernel.pad %xf, %pf {pads = array<i64: 0, 2, 1, 0>, fvalue = 0.5 : f32} : memref<2x2xf32>, memref<3x4xf32>
   func.return
 }
