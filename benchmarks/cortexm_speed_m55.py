@@ -48,21 +48,13 @@ from edgeai.backends.cortexm.qemu.runner import build_image, run_image
 from edgeai.dialects import kernel as K
 from edgeai.reference.interpreter import find_main
 from edgeai.support.context import run_pipeline
-from edgeai.support.paths import shared_models_dir
+from edgeai.support.paths import MLPERF_QDQ, QDQ_TO_NN_TFLITE, shared_models_dir
 
 HERE = Path(__file__).resolve().parent
 MODELS = shared_models_dir() / "mlperf_tiny"
 CORE = "cortex-m55"
-QDQ = {
-    "kws": "kws_ref_model.onnx",
-    "ic": "pretrainedResnet_quant.onnx",
-    "vww": "vww_96_int8.onnx",
-    "ad": "ad01_int8.onnx",
-    "sww": "str_ww_ref_model.onnx",
-}
-TO_KERNEL = (
-    'convert-onnx-to-nn,nn-optimize,nn-fold-qdq{rounding="tflite"},nn-optimize,convert-nn-to-kernel'
-)
+QDQ = MLPERF_QDQ
+TO_KERNEL = QDQ_TO_NN_TFLITE + ",convert-nn-to-kernel"
 #: TFLM + CMSIS-NN on the M55, instructions per inference (../shared/notes/peer-baselines.md)
 PEER = {"kws": 1_813_111, "ic": 4_911_088, "vww": 6_558_262, "ad": 149_973}
 TARGET_RATIO = 0.7

@@ -25,7 +25,7 @@ import numpy as np
 import edgeai
 from edgeai.reference.interpreter import find_main, io_names, random_inputs
 from edgeai.support.context import run_pipeline
-from edgeai.support.paths import shared_models_dir
+from edgeai.support.paths import MLPERF_QDQ, QDQ_TO_NN_TFLITE, shared_models_dir
 from edgeai.transforms.mem_plan_arena import plan_function
 from edgeai.transforms.memplan.inplace import groups_of
 from edgeai.transforms.memplan.model import build_program, intervals, padded
@@ -34,16 +34,8 @@ from edgeai.transforms.memplan.planner import Options
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS = shared_models_dir() / "mlperf_tiny"
-QDQ = {
-    "kws": "kws_ref_model.onnx",
-    "ic": "pretrainedResnet_quant.onnx",
-    "vww": "vww_96_int8.onnx",
-    "ad": "ad01_int8.onnx",
-    "sww": "str_ww_ref_model.onnx",
-}
-TO_KERNEL = (
-    'convert-onnx-to-nn,nn-optimize,nn-fold-qdq{rounding="tflite"},nn-optimize,convert-nn-to-kernel'
-)
+QDQ = MLPERF_QDQ
+TO_KERNEL = QDQ_TO_NN_TFLITE + ",convert-nn-to-kernel"
 OBJECTIVES = ("balanced", "ram", "time")
 
 

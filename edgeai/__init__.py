@@ -28,6 +28,8 @@ LEVELS: dict[str, str] = {
     # bit-exactness is chosen explicitly with nn-fold-qdq{rounding=tflite}
     "nn": "convert-onnx-to-nn,nn-optimize,nn-fold-qdq{rounding=onnx},nn-optimize",
 }
+#: the crossing tfl -> nn (TFLite models already carry TFLite's integer semantics: no QDQ to fold)
+TFL_TO_NN = "convert-tfl-to-nn,nn-optimize"
 
 
 def __getattr__(name: str) -> Any:
@@ -39,7 +41,8 @@ def __getattr__(name: str) -> Any:
 
 
 def import_model(path: str, input_shapes: Mapping[str, Sequence[int]] | None = None) -> ModuleOp:
-    """Read a model: `.onnx` (-> `onnx` level) or `.mlir` (any level, verified).
+    """Read a model: `.onnx` (-> `onnx` level), `.tflite` (-> `tfl` level) or `.mlir` (any
+    level, verified).
 
     `input_shapes` fixes symbolic input dimensions (ONNX only), e.g. `{"input": [1, 3, 32, 32]}`.
     """
@@ -52,13 +55,21 @@ def import_model(path: str, input_shapes: Mapping[str, Sequence[int]] | None = N
         from edgeai.frontends.onnx import import_onnx
 
         return import_onnx(path, input_shapes)
+    if ext == ".tflite":
+        if input_shapes:
+            raise EdgeAIError(f"{path}: TFLite models have static shapes (no input shapes)")
+        from edgeai.frontends.tflite import import_tflite
+
+        return import_tflite(path)
     if ext == ".mlir":
         if input_shapes:
             raise EdgeAIError(
                 f"{path}: input shapes can only be given for framework models, not .mlir"
             )
         return parse_mlir_file(path)
-    raise EdgeAIError(f"{path}: unknown model format '{ext or '(none)'}' (expected .onnx or .mlir)")
+    raise EdgeAIError(
+        f"{path}: unknown model format '{ext or '(none)'}' (expected .onnx, .tflite or .mlir)"
+    )
 
 
 def parse_mlir(text: str, source: str = "<string>") -> ModuleOp:
@@ -99,7 +110,7 @@ def level_of(module: ModuleOp) -> str:
     if isinstance(lvl, StringAttr):
         return lvl.data
     dialects = {op.name.split(".")[0] for op in module.walk()}
-    return "onnx" if "onnx" in dialects else "nn"
+    return "onnx" if "onnx" in dialects else "tfl" if "tfl" in dialects else "nn"
 
 
 def lower(module: ModuleOp, to: str = "nn", pipeline: str | None = None) -> ModuleOp:
@@ -116,6 +127,9 @@ def lower(module: ModuleOp, to: str = "nn", pipeline: str | None = None) -> Modu
     if pipeline is not None:
         return run_pipeline(module, pipeline)
     current = level_of(module)
+    if current == "tfl":
+        run_pipeline(module, TFL_TO_NN)
+        current = "nn"
     order = ["onnx", *LEVELS]
     if current not in order:
         raise EdgeAIError(f"cannot lower a module at level '{current}'")

@@ -57,3 +57,15 @@ def shared_models_dir() -> Path:
 
 if __name__ == "__main__":  # used by tests/lit/lit.cfg.py and shell scripts
     print(shared_models_dir())
+
+
+#: the MLPerf Tiny int8 models in QDQ ONNX form (`mlperf_tiny/onnx_qdq_tf2onnx/`), by task
+MLPERF_QDQ: dict[str, str] = {
+    "kws": "kws_ref_model.onnx",
+    "ic": "pretrainedResnet_quant.onnx",
+    "vww": "vww_96_int8.onnx",
+    "ad": "ad01_int8.onnx",
+    "sww": "str_ww_ref_model.onnx",
+}
+#: QDQ ONNX -> `nn` with TFLite's integer rounding (bit-exact with TFLite Micro)
+QDQ_TO_NN_TFLITE = 'convert-onnx-to-nn,nn-optimize,nn-fold-qdq{rounding="tflite"},nn-optimize'

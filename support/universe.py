@@ -18,6 +18,7 @@ from xdsl.universe import Universe
 #: pass name -> module path (one pass per file, file named after the pass)
 PASSES: dict[str, str] = {
     "convert-onnx-to-nn": "edgeai.lowering.convert_onnx_to_nn",
+    "convert-tfl-to-nn": "edgeai.lowering.convert_tfl_to_nn",
     "convert-nn-to-kernel": "edgeai.lowering.convert_nn_to_kernel",
     "convert-kernel-to-loops": "edgeai.lowering.convert_kernel_to_loops",
     "convert-loops-to-llvm": "edgeai.lowering.convert_loops_to_llvm",
@@ -38,6 +39,7 @@ PASSES: dict[str, str] = {
 
 DIALECTS: dict[str, str] = {
     "onnx": "edgeai.dialects.onnx:ONNX",
+    "tfl": "edgeai.dialects.tfl:TFL",
     "nn": "edgeai.dialects.nn:NN",
     "kernel": "edgeai.dialects.kernel:KERNEL",
     "mem": "edgeai.dialects.mem:MEM",

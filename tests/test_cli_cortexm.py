@@ -118,6 +118,7 @@ def test_generate_writes_the_c_and_a_true_report(capsys, tmp_path):
     header = (out / "digits_cnn.h").read_text()
     assert f"#define digits_cnn_ARENA_BYTES {report['arena_bytes']}" in header.replace("u\n", "\n")
     assert report["input_bytes"] == 1 * 1 * 8 * 8 * 4 and report["output_bytes"] == 10 * 4
+    assert report["scratch_bytes"] == 0  # float kernels declare no working buffers
     assert report["ram_bytes"] == report["arena_bytes"] + 256 + 40
     assert report["arena_lower_bound_bytes"] <= report["arena_bytes"]
     assert "MACC 23,200" in stdout and "conv2" in stdout
@@ -167,6 +168,37 @@ def test_ram_limit_on_an_mlperf_model(capsys, models_dir, tmp_path):
     )  # fmt: skip
     assert rc == 1 and "64K" in err and "bytes over the 65,536 allowed" in err
     assert not out.exists()
+
+
+def test_objective_ram_trades_kernel_scratch_for_speed(capsys, models_dir, tmp_path):
+    """-O ram keeps every kernel's stack working buffers within 256 bytes (the DSP kernel of
+    AD's 640-tap layers buffers 640 int16 = 1,280 bytes: portable C there instead); the RAM
+    figure counts the scratch; both builds are bit-exact on the host and under QEMU."""
+    reports = {}
+    for objective in ("balanced", "ram"):
+        out = tmp_path / objective
+        rc, _, err = run_cli(
+            capsys, "generate", "-m", model_path(models_dir, "ad"), "--target", "cortex-m4",
+            "-O", objective, "-o", str(out),
+        )  # fmt: skip
+        assert rc == 0, err
+        reports[objective] = json.loads((out / "report.json").read_text())
+    bal, ram = reports["balanced"], reports["ram"]
+    assert bal["scratch_bytes"] == 640 * 2  # one window of 640 taps as int16
+    assert ram["scratch_bytes"] <= 256
+    for r in (bal, ram):
+        io = r["input_bytes"] + r["output_bytes"]
+        assert r["ram_bytes"] == r["arena_bytes"] + io + r["scratch_bytes"]
+    assert ram["ram_bytes"] < bal["ram_bytes"]
+    impls = {k["implementation"] for k in ram["kernels"] if k["op"] == "kernel.fully_connected"}
+    assert "portable" in impls
+    assert {k["implementation"] for k in bal["kernels"]} == {"dsp-gemm"}
+    for runner in ("host", "qemu"):
+        rc, out, err = run_cli(
+            capsys, "validate", "-m", model_path(models_dir, "ad"), "--target", "cortex-m4",
+            "-O", "ram", "--runner", runner, "--samples", "1",
+        )  # fmt: skip
+        assert rc == 0 and "bit-exact yes" in out, err
 
 
 @pytest.mark.parametrize(

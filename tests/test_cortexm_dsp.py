@@ -24,16 +24,11 @@ from edgeai.backends.cortexm.qemu.runner import require_toolchain, run_network
 from edgeai.dialects import kernel as K
 from edgeai.reference.interpreter import find_main, io_names
 from edgeai.support.context import run_pipeline
+from edgeai.support.paths import MLPERF_QDQ, QDQ_TO_NN_TFLITE
 from tests.test_cortexm_mve import Program_, add_fc, random_program
 
-FOLD = 'convert-onnx-to-nn,nn-optimize,nn-fold-qdq{rounding="tflite"},nn-optimize'
-QDQ = {
-    "kws": "kws_ref_model.onnx",
-    "ic": "pretrainedResnet_quant.onnx",
-    "vww": "vww_96_int8.onnx",
-    "ad": "ad01_int8.onnx",
-    "sww": "str_ww_ref_model.onnx",
-}
+FOLD = QDQ_TO_NN_TFLITE
+QDQ = MLPERF_QDQ
 CONV_LIKE = (K.Conv2dOp, K.DepthwiseConv2dOp, K.FullyConnectedOp)
 
 

@@ -11,16 +11,11 @@ from edgeai.dialects import mem
 from edgeai.reference.interpreter import find_main, io_names, random_inputs
 from edgeai.support.context import run_pipeline
 from edgeai.support.errors import UnsupportedError
+from edgeai.support.paths import MLPERF_QDQ, QDQ_TO_NN_TFLITE
 from tests.conftest import DIGITS_ONNX
 
-QDQ = {
-    "kws": "kws_ref_model.onnx",
-    "ic": "pretrainedResnet_quant.onnx",
-    "vww": "vww_96_int8.onnx",
-    "ad": "ad01_int8.onnx",
-    "sww": "str_ww_ref_model.onnx",
-}
-FOLD = 'convert-onnx-to-nn,nn-optimize,nn-fold-qdq{rounding="tflite"},nn-optimize'
+QDQ = MLPERF_QDQ
+FOLD = QDQ_TO_NN_TFLITE
 
 
 @pytest.fixture(scope="module")

@@ -28,17 +28,10 @@ from edgeai.reference.interpreter import find_main, io_names, random_inputs
 from edgeai.support.attrs import storage_dtype
 from edgeai.support.context import run_pipeline
 from edgeai.support.errors import EdgeAIError
+from edgeai.support.paths import MLPERF_QDQ, QDQ_TO_NN_TFLITE
 
-QDQ = {
-    "kws": "kws_ref_model.onnx",
-    "ic": "pretrainedResnet_quant.onnx",
-    "vww": "vww_96_int8.onnx",
-    "ad": "ad01_int8.onnx",
-    "sww": "str_ww_ref_model.onnx",
-}
-TO_KERNEL = (
-    'convert-onnx-to-nn,nn-optimize,nn-fold-qdq{rounding="tflite"},nn-optimize,convert-nn-to-kernel'
-)
+QDQ = MLPERF_QDQ
+TO_KERNEL = QDQ_TO_NN_TFLITE + ",convert-nn-to-kernel"
 #: TFLite Micro's planned tensor memory (inputs and outputs included), bytes
 TFLM_HEAD = {"kws": 16000, "ic": 49152, "vww": 73728, "ad": 768, "sww": 6656}
 

@@ -13,8 +13,9 @@ semantics), then to `kernel` ops (`convert-nn-to-kernel`), and plan the arena
 DIR only when everything succeeded (no partial output), with `report.json`. `validate` runs the
 same program with a runner and compares with the `nn` reference interpreter:
 
-* `host`: the C compiled with the host's gcc (portable kernels; the core's SIMD kernels need the
-  core, so they run under `qemu`), all samples in one process;
+* `host`: the C compiled with the host's gcc, all samples in one process: the core's kernels,
+  DSP helpers in their portable C form (Helium kernels need the core: an M55 network runs its
+  DSP kernels on the host);
 * `qemu`: the C built for the core with arm-none-eabi-gcc and run on its board under
   `qemu-system-arm` (the core's own kernels); executed instructions per inference reported;
 * `jit`: the loop-level program (`convert-kernel-to-loops`) compiled by the llvmlite JIT.
@@ -90,7 +91,8 @@ class Compiled:
 
 
 def lower_to_nn(model: str, input_shapes: dict | None) -> ModuleOp:
-    """Import `model` (.onnx, or .mlir at the onnx or nn level) and lower it to `nn`."""
+    """Import `model` (.onnx, .tflite, or .mlir at the onnx, tfl or nn level) and lower it to
+    `nn`."""
     import edgeai
     from edgeai.support.context import run_pipeline
 
@@ -98,6 +100,8 @@ def lower_to_nn(model: str, input_shapes: dict | None) -> ModuleOp:
     level = edgeai.level_of(module)
     if level == "onnx":
         run_pipeline(module, NN_PIPELINE)
+    elif level == "tfl":
+        run_pipeline(module, edgeai.TFL_TO_NN)
     elif level != "nn":
         raise EdgeAIError(
             f"{model}: a program at level '{level}' cannot be compiled "
@@ -166,11 +170,29 @@ def compile_model(
     return Compiled(net, target, nn_module, kernel_module, report)
 
 
+#: -O objective -> the largest stack working buffer a kernel may declare (bytes, None: the
+#: kernels' own caps); with `ram`, layers whose SIMD kernel needs more get a kernel that does not
+SCRATCH_LIMITS: dict[str, int | None] = {"ram": 256, "balanced": None, "time": None}
+
+
+def emit_options(compiled: Compiled, host: bool = False):
+    """The C emitter options of `compiled`: its core and -O's scratch limit. `host`: the same
+    kernels compiled natively (the DSP helpers have a portable C form, Helium ones do not: on
+    the host an M55 network uses its DSP kernels instead)."""
+    from edgeai.backends.cortexm.emit import EmitOptions
+
+    limit = SCRATCH_LIMITS.get(compiled.report.get("objective", "balanced"))
+    if not host:
+        return EmitOptions(cpu=compiled.target, max_scratch=limit)
+    features = EmitOptions(cpu=compiled.target).core_features() - {"mve"}
+    return EmitOptions(features=features, max_scratch=limit)
+
+
 def program_of(compiled: Compiled, portable: bool = False):
     """The resolved C program (`emit.Program`) for the target's core (or portable kernels)."""
     from edgeai.backends.cortexm.emit import EmitOptions, Program
 
-    options = EmitOptions() if portable else EmitOptions(cpu=compiled.target)
+    options = EmitOptions() if portable else emit_options(compiled)
     return Program(compiled.kernel_module, compiled.name, options)
 
 
@@ -187,7 +209,10 @@ def add_c_figures(compiled: Compiled, program) -> None:
     r["flash_tables_bytes"] = flash["tables"]
     r["input_bytes"] = io_in
     r["output_bytes"] = io_out
-    r["ram_bytes"] = r["arena_bytes"] + (0 if r["io_in_arena"] else io_in + io_out)
+    r["scratch_bytes"] = program.scratch_bytes
+    r["ram_bytes"] = (
+        r["arena_bytes"] + (0 if r["io_in_arena"] else io_in + io_out) + program.scratch_bytes
+    )
     r["inputs"] = [_io_dict(b) for b in program.inputs]
     r["outputs"] = [_io_dict(b) for b in program.outputs]
     r["kernels"] = [
@@ -284,7 +309,8 @@ def summary(report: dict) -> str:
     ]
     if "ram_bytes" in r:
         lines.append(
-            f"  RAM {r['ram_bytes']:,} B (arena + I/O buffers)   flash for constants "
+            f"  RAM {r['ram_bytes']:,} B (arena + I/O buffers + kernel scratch "
+            f"{r.get('scratch_bytes', 0):,} B)   flash for constants "
             f"{r['flash_weights_bytes'] + r['flash_tables_bytes']:,} B "
             f"(weights {r['flash_weights_bytes']:,} + tables {r['flash_tables_bytes']:,})"
         )
@@ -388,11 +414,10 @@ def run_target(
     """Outputs per sample from `runner`, and runner figures (instructions, sizes)."""
     extra: dict = {}
     if runner == "host":
-        from edgeai.backends.cortexm.emit import EmitOptions
         from edgeai.backends.cortexm.host import HostRunner
 
-        progress.step("compiling the C for the host (gcc, portable kernels)")
-        host = HostRunner(compiled.kernel_module, compiled.name, EmitOptions())
+        progress.step("compiling the C for the host (gcc; SIMD helpers in portable C)")
+        host = HostRunner(compiled.kernel_module, compiled.name, emit_options(compiled, host=True))
         try:
             progress.step(f"running {len(samples)} sample(s) on the host")
             return host.run_many(samples), extra
@@ -419,7 +444,10 @@ def run_target(
             progress.step(
                 f"building for {compiled.target} and running under QEMU {i + 1}/{len(samples)}"
             )
-            result = run_network(compiled.kernel_module, compiled.target, s, compiled.name)
+            result = run_network(
+                compiled.kernel_module, compiled.target, s, compiled.name,
+                max_scratch=emit_options(compiled).max_scratch,
+            )  # fmt: skip
             outs.append(list(result.outputs))
             counts.append(result.instructions)
         if result is not None:

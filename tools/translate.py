@@ -1,9 +1,10 @@
 """`edgeai-translate`: translate between model files and MLIR text (like `mlir-translate`).
 
-    edgeai-translate --import model.onnx [--to onnx|nn] [--input-shape n=1,3,32,32] [-o out.mlir]
+    edgeai-translate --import model.onnx|model.tflite [--to onnx|tfl|nn] [-o out.mlir]
 
-`--import` reads a framework model and prints it at level `--to` (default `onnx`: the faithful
-level-0 form; `nn` runs `convert-onnx-to-nn` and the graph optimizer). Output goes to stdout or
+`--import` reads a framework model and prints it at level `--to` (default: the faithful level-0
+form, `onnx` or `tfl`; `nn` runs `convert-onnx-to-nn` / `convert-tfl-to-nn` and the graph
+optimizer). Output goes to stdout or
 `-o`, written atomically (no partial file on error).
 """
 
@@ -41,10 +42,13 @@ def main(argv: list[str] | None = None) -> int:
         dest="import_path",
         required=True,
         metavar="MODEL",
-        help="framework model to import (.onnx)",
+        help="framework model to import (.onnx, .tflite)",
     )
     p.add_argument(
-        "--to", default="onnx", choices=["onnx", "nn"], help="IR level to print (default: onnx)"
+        "--to",
+        default=None,
+        choices=["onnx", "tfl", "nn"],
+        help="IR level to print (default: the model's level 0, onnx or tfl)",
     )
     p.add_argument(
         "--input-shape",
@@ -66,8 +70,11 @@ def main(argv: list[str] | None = None) -> int:
         module = edgeai.import_model(args.import_path, parse_input_shapes(args.input_shape) or None)
         if os.path.splitext(args.import_path)[1].lower() == ".mlir":
             raise EdgeAIError(f"--import {args.import_path}: expected a framework model, got MLIR")
-        if args.to != "onnx":
-            edgeai.lower(module, to=args.to)
+        level0 = edgeai.level_of(module)
+        if args.to not in (None, level0, "nn"):
+            raise EdgeAIError(f"--to {args.to}: the model imports at level '{level0}'")
+        if args.to == "nn":
+            edgeai.lower(module, to="nn")
         buf = io.StringIO()
         Printer(stream=buf, print_generic_format=args.print_op_generic).print_op(module)
         buf.write("\n")

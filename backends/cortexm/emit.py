@@ -67,11 +67,14 @@ class EmitOptions:
 
     `features` are the core features kernels may use (`dsp`, `mve`, `fpu`, `fpu_dp`); when empty
     and `cpu` names a core, that core's features are taken (target.py presets). The portable kernels need
-    none. `align` is the alignment of the weights and of the arena (bytes, a power of two)."""
+    none. `align` is the alignment of the weights and of the arena (bytes, a power of two).
+    `max_scratch` (bytes, None: no limit) bounds the stack working buffers of the kernels
+    (`kernels.select`): a layer whose SIMD kernel needs more gets one that needs less."""
 
     cpu: str | None = None
     features: frozenset[str] = field(default_factory=frozenset)
     align: int = ALIGN
+    max_scratch: int | None = None
 
     @classmethod
     def of(cls, options: EmitOptions | Mapping[str, Any] | None) -> EmitOptions:
@@ -81,7 +84,7 @@ class EmitOptions:
             return cls()
         if isinstance(options, EmitOptions):
             return options
-        unknown = set(options) - {"cpu", "target", "features", "align"}
+        unknown = set(options) - {"cpu", "target", "features", "align", "max_scratch"}
         if unknown:
             raise EdgeAIError(f"unknown C emitter option(s): {', '.join(sorted(unknown))}")
         align = int(options.get("align", ALIGN))
@@ -92,6 +95,7 @@ class EmitOptions:
             cpu=getattr(cpu, "name", cpu),  # a name or a target.CortexMTarget
             features=frozenset(options.get("features", ())),
             align=align,
+            max_scratch=options.get("max_scratch"),
         )
 
     def core_features(self) -> frozenset[str]:
@@ -236,13 +240,15 @@ class Program:
             raise UnsupportedError("C emitter", problems)
         planned_bytes = arena_attr.value.data if isinstance(arena_attr, IntegerAttr) else 0
         self.arena_bytes = max(planned_bytes, self.arena_end)
+        #: the largest stack working buffer of a layer's kernel (bytes, declared arrays)
+        self.scratch_bytes = max((impl.scratch(layer.op) for layer, impl in self.layers), default=0)
 
     # ----- layers
 
     def _layer(
         self, op: K.KernelOp, index: int, features: frozenset[str]
     ) -> tuple[Layer, KernelImpl]:
-        impl = select(op, features)
+        impl = select(op, features, self.options.max_scratch)
         layer = Layer(
             self.name, index, op, features, self.storage.__getitem__,
             self._const_symbol, self._const_value,

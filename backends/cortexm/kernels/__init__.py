@@ -16,6 +16,11 @@ all in the target's core features (e.g. {"dsp"} on M4/M7/M33, {"dsp", "mve"} on 
 implementation gets that one when the core can run it. The portable C99 implementations
 (priority 0, no requirement) always apply, so a new variant never has to cover every case: it
 adds a module here (imported by `_load`), nothing else changes.
+
+`scratch(op)` is the stack working memory (bytes of the arrays the kernel declares: window
+buffers, im2col columns) an implementation needs for `op`; `select(..., max_scratch=N)` skips
+the implementations that need more than N bytes (`edgeai generate -O ram` uses this: SIMD
+kernels only where their working buffers are small). The portable kernels need none.
 """
 
 from __future__ import annotations
@@ -50,6 +55,10 @@ def _always(op: K.KernelOp) -> bool:
     return True
 
 
+def _no_scratch(op: K.KernelOp) -> int:
+    return 0
+
+
 @dataclass(frozen=True)
 class KernelImpl:
     """One implementation of a kernel op."""
@@ -63,6 +72,8 @@ class KernelImpl:
     #: the output may be the same buffer as an input (element-wise kernels): no `restrict`
     in_place: bool = False
     priority: int = 0
+    #: bytes of stack working memory the implementation declares for an op
+    scratch: Callable[[K.KernelOp], int] = field(default=_no_scratch)
 
 
 _REGISTRY: dict[type[K.KernelOp], list[KernelImpl]] = {}
@@ -77,6 +88,7 @@ def kernel(
     applies: Callable[[K.KernelOp], bool] | None = None,
     in_place: bool = False,
     priority: int = 0,
+    scratch: Callable[[K.KernelOp], int] | None = None,
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Register the decorated function as an implementation of each of `ops`."""
 
@@ -85,7 +97,7 @@ def kernel(
             _REGISTRY.setdefault(op, []).append(
                 KernelImpl(
                     op, fn, name, variant, frozenset(requires), applies or _always, in_place,
-                    priority,
+                    priority, scratch or _no_scratch,
                 )
             )  # fmt: skip
         return fn
@@ -107,13 +119,16 @@ def implementations(op_class: type[K.KernelOp]) -> list[KernelImpl]:
     return list(_REGISTRY.get(op_class, []))
 
 
-def select(op: K.KernelOp, features: frozenset[str]) -> KernelImpl:
-    """The implementation of `op` for a core with `features` (see the module docstring)."""
+def select(op: K.KernelOp, features: frozenset[str], max_scratch: int | None = None) -> KernelImpl:
+    """The implementation of `op` for a core with `features`, needing at most `max_scratch`
+    bytes of working memory when given (see the module docstring)."""
     _load()
     usable = [
         impl
         for impl in _REGISTRY.get(type(op), [])
-        if impl.requires <= features and impl.applies(op)
+        if impl.requires <= features
+        and impl.applies(op)
+        and (max_scratch is None or impl.scratch(op) <= max_scratch)
     ]
     if not usable:
         raise EdgeAIError(f"{op.name}: no C kernel for this layer on this core")

@@ -375,6 +375,93 @@ def _scope(code: Code, head: str = "") -> Iterator[None]:
         code("}")
 
 
+@dataclass
+class _GemmGeometry:
+    """Shapes and window layout of a convolution / fully connected layer for `conv2d_dsp`
+    (a fully connected layer is a 1x1 convolution over its rows)."""
+
+    n: int
+    ih: int
+    iw: int
+    ic: int
+    n_out: int
+    kh: int
+    kw: int
+    oh: int
+    ow: int
+    ay: Axis
+    ax: Axis
+
+    @classmethod
+    def of(cls, op: K.Conv2dOp | K.FullyConnectedOp) -> _GemmGeometry:
+        """The geometry of `op` (shapes only: no weights needed)."""
+        if isinstance(op, K.FullyConnectedOp):
+            n_out, k = op.weight.type.get_shape()  # type: ignore[attr-defined]
+            rows = int(np.prod(op.input.type.get_shape())) // k  # type: ignore[attr-defined]
+            return cls(1, 1, rows, k, n_out, 1, 1, 1, rows, Axis(1, 1, 1, 1, 0, 1),
+                       Axis(rows, 1, 1, 1, 0, rows))  # fmt: skip
+        xs = tuple(op.input.type.get_shape())  # type: ignore[attr-defined]
+        ys = tuple(op.output.type.get_shape())  # type: ignore[attr-defined]
+        n_out, kh, kw, _ = op.weight.type.get_shape()  # type: ignore[attr-defined]
+        ay, ax = window_axes(
+            xs, ys, (kh, kw), op.prop("strides"), op.prop("dilations"), op.prop("padding")
+        )
+        return cls(xs[0], xs[1], xs[2], xs[3], n_out, kh, kw, ys[1], ys[2], ay, ax)
+
+    @property
+    def segments(self) -> list[_Segment]:
+        """Window segments: rows of kw * ic bytes (taps of ic bytes when dilated along x)."""
+        if self.ax.dilation == 1:
+            return [_Segment(ky, 0, self.kw * self.ic) for ky in range(self.kh)]
+        return [_Segment(ky, kx, self.ic) for ky in range(self.kh) for kx in range(self.kw)]
+
+    @property
+    def order(self) -> list[int]:
+        return _lane_order(self.segments)[0]
+
+    @property
+    def left(self) -> list[tuple[int, int]]:
+        return _lane_order(self.segments)[1]
+
+    @property
+    def groups(self) -> int:
+        return len(self.order) // 4
+
+    @property
+    def pixels_total(self) -> int:
+        return self.oh * self.ow
+
+    @property
+    def pix(self) -> int:
+        """Output pixels per block (their windows share the buffer)."""
+        k4 = len(self.order)
+        return max(1, min(MAX_PIXELS, BUF_BYTES // (k4 * 2), self.pixels_total))
+
+    @property
+    def block(self) -> int:
+        """Output channels per step of the dot-product loop."""
+        return 4 if self.pix == 1 and self.n_out >= 4 else 1
+
+    @property
+    def border(self) -> bool:
+        return any(t is not None for t in (self.ay.inside("oy"), self.ax.inside("ox")))
+
+    def scratch(self) -> int:
+        """Stack bytes of the kernel's buffers: the int16 windows, the padded window."""
+        buf = self.groups * self.pix * 2 * 4
+        return buf + (self.kh * self.kw * self.ic if self.border else 0)
+
+
+def _gemm_scratch(op: K.KernelOp) -> int:
+    return _GemmGeometry.of(op).scratch()  # type: ignore[arg-type]
+
+
+def _dw_scratch(op: K.KernelOp) -> int:
+    """The tap pointer array of the border pixels (4 bytes per tap)."""
+    _, kh, kw, _ = op.weight.type.get_shape()  # type: ignore[attr-defined]
+    return 4 * kh * kw
+
+
 @kernel(
     K.Conv2dOp,
     K.FullyConnectedOp,
@@ -383,29 +470,16 @@ def _scope(code: Code, head: str = "") -> Iterator[None]:
     requires={"dsp"},
     applies=lambda op: _conv_applies(op) if isinstance(op, K.Conv2dOp) else _int8_layer(op),
     priority=10,
+    scratch=_gemm_scratch,
 )
 def conv2d_dsp(op: K.Conv2dOp | K.FullyConnectedOp, layer: Layer) -> None:
     """int8 convolution (groups 1) and fully connected: windows buffered as int16, SMLAD."""
     code = layer.code
-    x, wv, y = op.input, op.weight, op.output
-    wfull = layer.const_value(wv)
-    if isinstance(op, K.FullyConnectedOp):
-        n_out, k = layer.shape(wv)
-        rows = layer.size(x) // k
-        n_, oh, ow, ic, ih, iw = 1, 1, rows, k, 1, rows
-        kh = kw = 1
-        ay = Axis(1, 1, 1, 1, 0, 1)
-        ax = Axis(rows, 1, 1, 1, 0, rows)
-        w2 = wfull.reshape(n_out, k)
-    else:
-        n_, ih, iw, ic = layer.shape(x)
-        n_out, kh, kw, _ = layer.shape(wv)
-        _, oh, ow, _ = layer.shape(y)
-        ay, ax = window_axes(
-            layer.shape(x), layer.shape(y), (kh, kw), op.prop("strides"), op.prop("dilations"),
-            op.prop("padding"),
-        )  # fmt: skip
-        w2 = wfull.reshape(n_out, -1)
+    x, y = op.input, op.output
+    g = _GemmGeometry.of(op)
+    n_, ih, iw, ic, n_out = g.n, g.ih, g.iw, g.ic, g.n_out
+    kh, kw, ow, ay, ax = g.kh, g.kw, g.ow, g.ay, g.ax
+    w2 = layer.const_value(op.weight).reshape(n_out, -1)
     bias = _folded_bias(layer, w2)
     if bias is None:
         from .conv import conv2d, fully_connected
@@ -414,17 +488,8 @@ def conv2d_dsp(op: K.Conv2dOp | K.FullyConnectedOp, layer: Layer) -> None:
         return
     layer.runtime.add(HEADER)
     rq = _Requant.plan(layer, bias, w2)
-    # window segments: rows of kw * ic bytes (taps of ic bytes when dilated along x)
-    if ax.dilation == 1:
-        segments = [_Segment(ky, 0, kw * ic) for ky in range(kh)]
-    else:
-        segments = [_Segment(ky, kx, ic) for ky in range(kh) for kx in range(kw)]
-    order, left = _lane_order(segments)
-    k4 = len(order)
-    groups = k4 // 4
-    pixels_total = oh * ow
-    pix = max(1, min(MAX_PIXELS, BUF_BYTES // (k4 * 2), pixels_total))
-    block = 4 if pix == 1 and n_out >= 4 else 1
+    segments, order, left = g.segments, g.order, g.left
+    groups, pixels_total, pix, block = g.groups, g.pixels_total, g.pix, g.block
     packed = _pack_weights(w2, order, block)
     wsym = layer.flash_array("wpk", "int32_t", packed, "weights in the SMLAD loop order")
     table = rq.table
@@ -542,6 +607,7 @@ def _pack_dw(w: np.ndarray) -> np.ndarray:
     requires={"dsp"},
     applies=_dw_applies,
     priority=10,
+    scratch=_dw_scratch,
 )
 def depthwise_conv2d_dsp(op: K.DepthwiseConv2dOp, layer: Layer) -> None:
     """int8 depthwise convolution (depth multiplier 1): 4 channels per step, SMLABB/SMLATT."""

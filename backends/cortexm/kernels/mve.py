@@ -503,8 +503,13 @@ class _ConvGeometry:
         return None
 
 
+def _conv_scratch(op: K.KernelOp) -> int:
+    """The window (im2col) column buffer."""
+    return _ConvGeometry(op).col_bytes
+
+
 @kernel(K.Conv2dOp, name="mve-conv", variant="mve", requires=MVE, applies=_conv_applies,
-        priority=PRIORITY)  # fmt: skip
+        priority=PRIORITY, scratch=_conv_scratch)  # fmt: skip
 def conv2d_mve(op: K.Conv2dOp, layer: Layer) -> None:
     """int8 convolution (groups 1), four output channels per VMLADAVA run (module docstring)."""
     layer.runtime.add(RUNTIME)
@@ -807,7 +812,7 @@ def add_mve(op: K.AddOp, layer: Layer) -> None:
 
 
 @kernel(K.AvgPool2dOp, K.MaxPool2dOp, name="mve-pool", variant="mve", requires=MVE,
-        applies=_pool_applies, priority=PRIORITY)  # fmt: skip
+        applies=_pool_applies, priority=PRIORITY, scratch=lambda op: 48)  # fmt: skip
 def pool_mve(op: K.AvgPool2dOp | K.MaxPool2dOp, layer: Layer) -> None:
     """int8 average/max pooling without padding: channels in lanes (max: 16 int8 lanes; average:
     8 int16 lanes when the window sum fits, else 4 int32 lanes), TFLite's rounding division."""

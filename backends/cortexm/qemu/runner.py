@@ -954,6 +954,7 @@ def run_network(
     workdir: Path | None = None,
     timeout: float = 120.0,
     count_instructions: bool = True,
+    max_scratch: int | None = None,
 ) -> QemuResult:
     """Emit the C of a kernel-level `module` for `core` (`emit.Program` with the core's
     features) and run it on the target: the outputs in the network's order, counts, figures,
@@ -965,7 +966,8 @@ def run_network(
     d = Path(workdir) if keep else Path(tempfile.mkdtemp(prefix="edgeai-qemu-"))
     try:
         t0 = time.perf_counter()
-        program = Program(module, name or default_name(module), EmitOptions(cpu=target.cpu))
+        options = EmitOptions(cpu=target.cpu, max_scratch=max_scratch)
+        program = Program(module, name or default_name(module), options)
         src = d / "src"
         files = write_program(program, src)
         emit_seconds = time.perf_counter() - t0
