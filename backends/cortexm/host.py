@@ -172,6 +172,27 @@ int main(int argc, char **argv)
 """
 
 
+def input_arrays(
+    buffers: Sequence[IOBuffer], inputs: Sequence[np.ndarray] | Mapping[str, np.ndarray]
+) -> list[np.ndarray]:
+    """`inputs` (in order, or by name) as contiguous arrays of the network's input buffers'
+    shapes and element types; a missing input or a size mismatch is a one-line error."""
+    if isinstance(inputs, Mapping):
+        missing = [b.name for b in buffers if b.name not in inputs]
+        if missing:
+            raise EdgeAIError(f"missing input(s): {', '.join(missing)}")
+        inputs = [inputs[b.name] for b in buffers]
+    if len(inputs) != len(buffers):
+        raise EdgeAIError(f"expected {len(buffers)} inputs, got {len(inputs)}")
+    out = []
+    for b, a in zip(buffers, inputs, strict=True):
+        arr = np.asarray(a)
+        if arr.size != int(np.prod(b.shape)):
+            raise EdgeAIError(f"input '{b.name}': {arr.shape} does not fit {b.shape}")
+        out.append(np.ascontiguousarray(arr.reshape(b.shape).astype(b.dtype, copy=False)))
+    return out
+
+
 class HostRunner:
     """The network of a kernel-level module, compiled for the host (see the module docstring).
 
@@ -206,20 +227,7 @@ class HostRunner:
         return self.program.outputs
 
     def _arrays(self, inputs: Sequence[np.ndarray] | Mapping[str, np.ndarray]) -> list[np.ndarray]:
-        if isinstance(inputs, Mapping):
-            missing = [b.name for b in self.inputs if b.name not in inputs]
-            if missing:
-                raise EdgeAIError(f"missing input(s): {', '.join(missing)}")
-            inputs = [inputs[b.name] for b in self.inputs]
-        if len(inputs) != len(self.inputs):
-            raise EdgeAIError(f"expected {len(self.inputs)} inputs, got {len(inputs)}")
-        out = []
-        for b, a in zip(self.inputs, inputs, strict=True):
-            arr = np.asarray(a)
-            if arr.size != int(np.prod(b.shape)):
-                raise EdgeAIError(f"input '{b.name}': {arr.shape} does not fit {b.shape}")
-            out.append(np.ascontiguousarray(arr.reshape(b.shape).astype(b.dtype, copy=False)))
-        return out
+        return input_arrays(self.inputs, inputs)
 
     def run_many(
         self, samples: Sequence[Sequence[np.ndarray] | Mapping[str, np.ndarray]]

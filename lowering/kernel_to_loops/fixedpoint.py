@@ -17,6 +17,7 @@ from xdsl.dialects.builtin import i32, i64
 from xdsl.ir import SSAValue
 
 from edgeai.lowering.kernel_to_loops.builder import LoopBuilder, Value
+from edgeai.reference.fixedpoint import _EXP_BARREL  # the same barrel-shifter table
 
 INT32_MIN = -(1 << 31)
 INT32_MAX = (1 << 31) - 1
@@ -67,17 +68,6 @@ def _exp_interval_body(b: LoopBuilder, args: Sequence[SSAValue]) -> SSAValue:
     x4_over_4 = srmpot(b, x4, -2)
     poly = srmpot(b, b.add(srdhm(b, b.add(x4_over_4, x3), constant_1_over_3), x2), -1)
     return b.add(constant_term, srdhm(b, b.const(constant_term, i32), b.add(x, poly)))
-
-
-_EXP_BARREL = (
-    (-2, 1672461947),
-    (-1, 1302514674),
-    (0, 790015084),
-    (1, 290630308),
-    (2, 39332535),
-    (3, 720401),
-    (4, 242),
-)
 
 
 def _exp_negative_body(integer_bits: int):

@@ -960,6 +960,7 @@ def run_network(
     features) and run it on the target: the outputs in the network's order, counts, figures,
     the kernel implementation of each layer and the time of each step."""
     from edgeai.backends.cortexm.emit import EmitOptions, Program, default_name, write_program
+    from edgeai.backends.cortexm.host import input_arrays
 
     target = get_target(core)
     keep = workdir is not None
@@ -971,19 +972,7 @@ def run_network(
         src = d / "src"
         files = write_program(program, src)
         emit_seconds = time.perf_counter() - t0
-        if isinstance(inputs, Mapping):
-            missing = [b.name for b in program.inputs if b.name not in inputs]
-            if missing:
-                raise EdgeAIError(f"missing input(s): {', '.join(missing)}")
-            inputs = [inputs[b.name] for b in program.inputs]
-        if len(inputs) != len(program.inputs):
-            raise EdgeAIError(f"expected {len(program.inputs)} inputs, got {len(inputs)}")
-        arrays = []
-        for b, a in zip(program.inputs, inputs, strict=True):
-            arr = np.asarray(a)
-            if arr.size != math.prod(b.shape):
-                raise EdgeAIError(f"input '{b.name}': {arr.shape} does not fit {b.shape}")
-            arrays.append(np.ascontiguousarray(arr.reshape(b.shape).astype(b.dtype, copy=False)))
+        arrays = input_arrays(program.inputs, inputs)
         image = build_image(
             [p for p in files if p.suffix == ".c"],
             [src],
