@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: all setup toolchain demo test pytest lit lint format bench clean
+.PHONY: all setup toolchain demo test pytest lit lint format bench clean new-backend
 
 all: test
 
@@ -26,7 +26,8 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 
 # C toolchains from Debian (apt-get only when one is missing; `make setup` runs as root in CI):
 # the host gcc (host-compiled C, the QEMU plugin), arm-none-eabi-gcc with newlib-nano and
-# qemu-system-arm (Cortex-M images run on emulated MPS2/MPS3 boards)
+# qemu-system-arm (Cortex-M images run on emulated MPS2/MPS3 boards), chromium (headless, for the
+# HTML report test)
 toolchain:
 	@missing=""; \
 	command -v gcc >/dev/null 2>&1 || missing="$$missing gcc"; \
@@ -34,6 +35,7 @@ toolchain:
 	[ -f "$$(arm-none-eabi-gcc -print-file-name=nano.specs 2>/dev/null)" ] || \
 	  missing="$$missing libnewlib-arm-none-eabi"; \
 	command -v qemu-system-arm >/dev/null 2>&1 || missing="$$missing qemu-system-arm"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
 	  echo "installing Debian packages:$$missing"; \
@@ -66,6 +68,13 @@ format: setup
 bench: setup
 	$(PY) benchmarks/onnx_conformance.py
 	$(PY) benchmarks/import_speed.py
+
+# a new backend folder copied from backends/_template (docs/adding-a-backend.md):
+#   make new-backend NAME=foo [BACKENDS_DIR=dir]   (NAME: a lowercase identifier; no setup needed)
+BACKENDS_DIR ?= backends
+new-backend:
+	@test -n "$(NAME)" || { echo "usage: make new-backend NAME=foo [BACKENDS_DIR=backends]" >&2; exit 2; }
+	@$(PYTHON) tools/new_backend.py "$(NAME)" --dir "$(BACKENDS_DIR)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -27,6 +27,7 @@ _IMPL_MODULES = (
     "edgeai.reference.onnx_ops",
     "edgeai.reference.nn_ops",
     "edgeai.reference.kernel_ops",
+    "edgeai.backends.imc.sim",
 )
 _loaded = False
 
@@ -127,9 +128,14 @@ def check_input(name: str, value: Any, t: TensorType) -> np.ndarray:
 
 
 def run_function(
-    f: func.FuncOp, args: list[np.ndarray], trace: Callable[[Operation, list], None] | None = None
+    f: func.FuncOp,
+    args: list[np.ndarray],
+    trace: Callable[[Operation, list], None] | None = None,
+    impls: Mapping[type, Callable[..., Any]] | None = None,
 ) -> list[np.ndarray]:
-    """Execute `f` on positional NumPy arguments; returns the results in order."""
+    """Execute `f` on positional NumPy arguments; returns the results in order. `impls`
+    overrides the implementation of some op classes (a simulator runs its own ops this way
+    and everything else by the reference)."""
     _load()
     from edgeai.dialects import mem
 
@@ -141,7 +147,7 @@ def run_function(
         if isinstance(op, mem.AllocOp):
             env[op.output] = _allocate(op, arena)
             continue
-        fn = IMPLS.get(type(op))
+        fn = (impls or {}).get(type(op)) or IMPLS.get(type(op))
         if fn is None:
             raise EdgeAIError(f"the reference interpreter cannot run '{op.name}'")
         operands = [None if isinstance(o.type, NoneType) else env[o] for o in op.operands]
@@ -213,11 +219,18 @@ def _destination_passing(f: func.FuncOp) -> int:
 
 
 def run(
-    module: ModuleOp, inputs: Mapping[str, Any] | None = None, *, seed: int = 0
+    module: ModuleOp,
+    inputs: Mapping[str, Any] | None = None,
+    *,
+    seed: int = 0,
+    trace: Callable[[Operation, list], None] | None = None,
+    impls: Mapping[type, Callable[..., Any]] | None = None,
 ) -> dict[str, np.ndarray]:
     """Run the module's entry function on named inputs; missing inputs are an error.
 
-    With `inputs=None`, seeded random inputs are generated (see `random_inputs`).
+    With `inputs=None`, seeded random inputs are generated (see `random_inputs`). `trace` is
+    called after every op with its results; `impls` overrides op implementations
+    (`run_function`).
     """
     f = find_main(module)
     in_names, out_names = io_names(f)
@@ -248,9 +261,9 @@ def run(
         if jit.is_loop_level(module, f):  # level 3: compiled with llvmlite
             jit.run_function(module, f, [*args, *outs])
         else:
-            run_function(f, [*args, *outs])
+            run_function(f, [*args, *outs], trace, impls)
         return dict(zip(out_names, outs, strict=True))
-    outs = run_function(f, args)
+    outs = run_function(f, args, trace, impls)
     return dict(zip(out_names, outs, strict=True))
 
 

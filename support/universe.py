@@ -35,6 +35,7 @@ PASSES: dict[str, str] = {
     "nn-fold-qdq": "edgeai.transforms.nn_fold_qdq",
     "nn-quantize": "edgeai.transforms.nn_quantize",
     "mem-plan-arena": "edgeai.transforms.mem_plan_arena",
+    "imc-map-tiles": "edgeai.backends.imc.imc_map_tiles",
 }
 
 DIALECTS: dict[str, str] = {
@@ -43,6 +44,7 @@ DIALECTS: dict[str, str] = {
     "nn": "edgeai.dialects.nn:NN",
     "kernel": "edgeai.dialects.kernel:KERNEL",
     "mem": "edgeai.dialects.mem:MEM",
+    "imc": "edgeai.backends.imc.dialect:IMC",
 }
 
 

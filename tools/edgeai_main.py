@@ -3,8 +3,12 @@
     edgeai run -m model.onnx|model.mlir [--inputs in.npz] [-o out.npz] [--input-shape n=1,3,8,8]
                [--level onnx|nn] [--seed N]
 
-    edgeai generate -m MODEL --target cortex-m4|cortex-m7|cortex-m33|cortex-m55 [-O ram|time|balanced]
-               [-o DIR] [--name NET] [--io-in-arena] [--ram-limit 64K] [--flash-limit 1M] [--json]
+    edgeai analyze -m MODEL [--target DEVICE] [--ram-limit 64K] [--flash-limit 1M] [--json]
+               [--html report.html] [--input-shape NAME=D0,D1,..] [-v]
+
+    edgeai generate -m MODEL --target TARGET [--target-config FILE.json] [-O ram|time|balanced]
+               [-o DIR] [--name NET] [--json] [-v] (+ the target's backend's options; Cortex-M:
+               [--io-in-arena] [--alignment 16] [--ram-limit 64K] [--flash-limit 1M])
     edgeai validate -m MODEL --target ... --runner host|qemu|jit [--inputs in.npz] [--samples N]
                [--rtol 1e-4] [--json]
 
@@ -14,7 +18,11 @@
 
 `run` executes the model with the reference interpreter (after lowering to `--level`, default
 `nn`) on the given inputs, or on seeded random inputs, prints each output and optionally saves
-them. `generate` and `validate` are described in `edgeai/tools/generate.py`. Errors are one line on stderr with a non-zero exit code.
+them. `analyze` prints MACC, params, weights, the planned activations, a per-layer table, the
+op-type and weight profiles and, with a device preset (`analysis/targets.py`) or limits, whether
+the model fits (exit code 4 when it does not; `edgeai/analysis/analyze.py`, docs/analyze.md).
+`generate` and `validate` are described in `edgeai/tools/generate.py`. Errors are one line on
+stderr with a non-zero exit code.
 """
 
 from __future__ import annotations
@@ -147,6 +155,52 @@ def cmd_quantize(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    import json
+
+    from edgeai.analysis.analyze import EXIT_NO_FIT, analyze_model, format_text
+    from edgeai.tools.generate import Progress
+
+    if args.html:
+        out_dir = os.path.dirname(os.path.abspath(args.html))
+        if not os.path.isdir(out_dir):
+            raise EdgeAIError(f"--html {args.html}: directory {out_dir} does not exist")
+    progress = Progress(args.verbose or (sys.stderr.isatty() and not args.json))
+    report = analyze_model(
+        args.model,
+        target=args.target,
+        ram_limit=args.ram_limit,
+        flash_limit=args.flash_limit,
+        input_shapes=parse_input_shapes(args.input_shape) or None,
+        progress=progress,
+    )
+    if args.html:
+        _write_html(args.html, report)
+    print(json.dumps(report, indent=2) if args.json else format_text(report))
+    if args.html and not args.json:
+        print(f"wrote {args.html}")
+    fit = report["fit"]
+    if fit is not None and not fit["fits"]:
+        if args.json:
+            print(f"edgeai analyze: {fit['verdict']}", file=sys.stderr)
+        return EXIT_NO_FIT
+    return 0
+
+
+def _write_html(path: str, report: dict) -> None:
+    """The self-contained HTML report (`analysis/html_report.py`), written atomically."""
+    from edgeai.tools.translate import write_atomic
+
+    try:
+        from edgeai.analysis.html_report import render_html
+    except ImportError:
+        raise EdgeAIError(
+            f"--html {path}: the HTML report is not available in this installation "
+            "(edgeai.analysis.html_report is missing)"
+        ) from None
+    write_atomic(path, render_html(report))
+
+
 def _compile_args(args: argparse.Namespace, progress):
     from edgeai.tools.generate import compile_model
 
@@ -169,28 +223,100 @@ def _progress(args: argparse.Namespace):
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    """`generate`: the backend owning `--target` compiles the model (backends/base.py)."""
     import json
 
-    from edgeai.tools.generate import (
-        add_c_figures,
-        check_limits,
-        program_of,
-        summary,
-        write_outputs,
-    )
+    from edgeai.backends import backend_for_target
+    from edgeai.backends.base import GenerateOptions
+    from edgeai.tools.generate import lower_to_nn
 
+    backend = backend_for_target(args.target)
+    extra = {}
+    for dest, (owner, flag, default) in args.backend_options.items():
+        if owner == backend.name:
+            extra[dest] = getattr(args, dest, default)
+        elif hasattr(args, dest):
+            raise EdgeAIError(
+                f"{flag}: an option of the {owner} backend, not of {backend.name} "
+                f"(--target {args.target})"
+            )
+    input_shapes = parse_input_shapes(args.input_shape) or None
     progress = _progress(args)
-    compiled = _compile_args(args, progress)
-    program = program_of(compiled)
-    add_c_figures(compiled, program)
-    check_limits(compiled.report, args.ram_limit, args.flash_limit)
-    files = write_outputs(compiled, program, args.output, progress)
+    options = GenerateOptions(
+        target=backend.load_target(args.target, args.target_config),
+        model=args.model,
+        objective=args.objective,
+        name=args.name,
+        extra=extra,
+        progress=progress,
+    )
+    backend.check_options(options)
+    progress.step(f"importing {os.path.basename(args.model)} and lowering it to nn")
+    result = backend.generate(lower_to_nn(args.model, input_shapes), options, args.output)
+    files = result.files
     if args.json:
-        print(json.dumps(compiled.report, indent=2))
+        print(json.dumps(result.report, indent=2))
     else:
-        print(summary(compiled.report))
+        print(backend.summary(result))
         print(f"wrote {len(files)} files to {args.output}: {', '.join(p.name for p in files)}")
     return 0
+
+
+def _generate_options(p: argparse.ArgumentParser) -> None:
+    """`generate`'s options: the common ones, then each backend's own group (their defaults
+    are applied by `cmd_generate` for the target's backend; given with another backend's
+    target they are an error)."""
+    from edgeai.backends import all_backends
+    from edgeai.tools.generate import OBJECTIVES
+
+    backends = all_backends()
+    p.add_argument(
+        "-m",
+        "--model",
+        required=True,
+        help="model file (.onnx, .tflite, or .mlir at onnx/tfl/nn level)",
+    )
+    p.add_argument(
+        "--target",
+        required=True,
+        choices=[t for b in backends for t in b.targets()],
+        metavar="TARGET",
+        help="target preset: "
+        + "; ".join(f"{', '.join(b.targets())} ({b.name})" for b in backends),
+    )
+    p.add_argument(
+        "--target-config",
+        metavar="FILE.json",
+        help="override the preset's parameters: a JSON object of field: value",
+    )
+    p.add_argument(
+        "-O",
+        dest="objective",
+        default="balanced",
+        choices=OBJECTIVES,
+        help="memory/speed trade-off of the plan and kernels (default balanced)",
+    )
+    p.add_argument("--name", help="network name, a C identifier (default: the model file's stem)")
+    p.add_argument(
+        "-o", "--output", default="edgeai_output", help="output folder (default edgeai_output)"
+    )
+    p.add_argument(
+        "--input-shape",
+        action="append",
+        metavar="NAME=D0,D1,...",
+        help="fix a symbolic input shape",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("-v", "--verbose", action="store_true", help="show progress on stderr")
+    owners: dict[str, tuple[str, str, object]] = {}
+    for b in backends:
+        group = p.add_argument_group(f"{b.name} options (targets {', '.join(b.targets())})")
+        first = len(group._group_actions)
+        b.add_cli_options(group)
+        for action in group._group_actions[first:]:
+            owners[action.dest] = (b.name, action.option_strings[0], action.default)
+            action.default = argparse.SUPPRESS
+    p.set_defaults(backend_options=owners)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -272,17 +398,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default: 0)")
     r.set_defaults(func=cmd_run)
-    g = sub.add_parser("generate", help="C for a Cortex-M core, with a memory/compute report")
-    _cortexm_options(g)
-    g.add_argument(
-        "-o", "--output", default="edgeai_output", help="output folder (default edgeai_output)"
+    a = sub.add_parser(
+        "analyze", help="MACC, memory, op-type profile and fit check of a model, per layer"
     )
-    g.add_argument(
-        "--ram-limit", metavar="SIZE", help="fail when RAM (arena + I/O) exceeds SIZE, e.g. 64K"
+    a.add_argument("-m", "--model", required=True, help="model file (.onnx, .tflite or .mlir)")
+    a.add_argument(
+        "--target",
+        metavar="DEVICE",
+        help="device preset to check the fit against (e.g. stm32f401re, ispu, imc; see "
+        "docs/analyze.md)",
     )
-    g.add_argument(
-        "--flash-limit", metavar="SIZE", help="fail when the constants exceed SIZE, e.g. 1M"
+    a.add_argument("--ram-limit", metavar="SIZE", help="RAM budget (activations + I/O), e.g. 64K")
+    a.add_argument("--flash-limit", metavar="SIZE", help="budget for the weights, e.g. 1M")
+    a.add_argument("--json", action="store_true", help="print the report as JSON")
+    a.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
+    a.add_argument(
+        "--input-shape",
+        action="append",
+        metavar="NAME=D0,D1,...",
+        help="fix a symbolic input shape",
     )
+    a.add_argument("-v", "--verbose", action="store_true", help="show progress on stderr")
+    a.set_defaults(func=cmd_analyze)
+    g = sub.add_parser(
+        "generate", help="target artifacts (C, schedules, ...) with a memory/compute report"
+    )
+    _generate_options(g)
     g.set_defaults(func=cmd_generate)
     v = sub.add_parser("validate", help="run the generated C and compare with the reference")
     _cortexm_options(v)

@@ -115,21 +115,14 @@ def _func_int(f, key: str) -> int | None:
     return a.value.data if isinstance(a, IntegerAttr) else None
 
 
-def compile_model(
+def check_options(
     model: str,
     target: str,
     objective: str = "balanced",
-    name: str | None = None,
-    io_in_arena: bool = False,
     alignment: int = 16,
-    input_shapes: dict | None = None,
-    progress: Progress | None = None,
-) -> Compiled:
-    """Import, lower to kernels and plan the arena (no C yet); the report without C figures."""
-    from edgeai.analysis.layers import layers, totals
-    from edgeai.reference.interpreter import find_main
-    from edgeai.support.context import run_pipeline
-
+    name: str | None = None,
+) -> str:
+    """Reject bad compile options before the model is read; the network name."""
     if target not in TARGETS:
         raise EdgeAIError(f"--target {target}: unknown core (choose from {', '.join(TARGETS)})")
     if objective not in OBJECTIVES:
@@ -141,23 +134,60 @@ def compile_model(
     net = name or c_identifier(Path(model).stem)
     if c_identifier(net) != net:
         raise EdgeAIError(f"--name {net}: not a C identifier (try '{c_identifier(net)}')")
+    return net
+
+
+def compile_model(
+    model: str,
+    target: str,
+    objective: str = "balanced",
+    name: str | None = None,
+    io_in_arena: bool = False,
+    alignment: int = 16,
+    input_shapes: dict | None = None,
+    progress: Progress | None = None,
+) -> Compiled:
+    """Import, lower to kernels and plan the arena (no C yet); the report without C figures.
+    The passes are the Cortex-M backend's phases (`backends/cortexm/pipeline.py`)."""
+    from edgeai.backends.cortexm.pipeline import LEGALIZE, allocate_pipeline
+    from edgeai.support.context import run_pipeline
+
+    net = check_options(model, target, objective, alignment, name)
     progress = progress or Progress(False)
     progress.step(f"importing {os.path.basename(model)} and lowering it to nn")
     nn_module = lower_to_nn(model, input_shapes)
     progress.step("lowering to kernels (convert-nn-to-kernel)")
     kernel_module = nn_module.clone()
-    run_pipeline(kernel_module, "convert-nn-to-kernel")
+    run_pipeline(kernel_module, LEGALIZE)
     progress.step(f"planning the arena (-O {objective})")
-    io = "true" if io_in_arena else "false"
-    run_pipeline(
-        kernel_module,
-        f"mem-plan-arena{{objective={objective} alignment={alignment} io-in-arena={io}}}",
-    )
+    run_pipeline(kernel_module, allocate_pipeline(objective, alignment, io_in_arena))
+    report = compile_report(nn_module, kernel_module, model, net, target, objective, alignment)
+    return Compiled(net, target, nn_module, kernel_module, report)
+
+
+def compile_report(
+    nn_module: ModuleOp,
+    kernel_module: ModuleOp,
+    model: str,
+    name: str,
+    target: str,
+    objective: str,
+    alignment: int,
+) -> dict:
+    """The report of a planned kernel program (its `nn` program's layers), no C figures."""
+    from edgeai.analysis.analyze import attach_activation_bytes, kernel_plan
+    from edgeai.analysis.layers import layers, totals
+    from edgeai.analysis.profile import merge, percent
+    from edgeai.reference.interpreter import find_main
+
     f = find_main(kernel_module)
     rows = layers(nn_module)
-    report = {
+    # the same per-layer numbers as `edgeai analyze` (live arena bytes, op-type profile)
+    attach_activation_bytes(rows, kernel_plan(kernel_module))
+    profile = merge([r.op_profile for r in rows])
+    return {
         "model": os.path.basename(model),
-        "name": net,
+        "name": name,
         "target": target,
         "objective": objective,
         **totals(rows),
@@ -165,9 +195,10 @@ def compile_model(
         "arena_lower_bound_bytes": _func_int(f, "edgeai.arena_lower_bound_bytes") or 0,
         "io_in_arena": bool(_func_int(f, "edgeai.io_in_arena")),
         "alignment": alignment,
+        "op_profile": profile,
+        "op_profile_percent": percent(profile),
         "layers": [r.as_dict() for r in rows],
     }
-    return Compiled(net, target, nn_module, kernel_module, report)
 
 
 #: -O objective -> the largest stack working buffer a kernel may declare (bytes, None: the
@@ -538,7 +569,9 @@ __all__ = [
     "Progress",
     "add_c_figures",
     "check_limits",
+    "check_options",
     "compile_model",
+    "compile_report",
     "format_validation",
     "load_samples",
     "parse_size",
