@@ -21,6 +21,7 @@ other, the partial sums kept in the cluster's memory between blocks (`mapping.py
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 from collections.abc import Callable, Iterator
@@ -293,30 +294,19 @@ def layer_shape(op: Operation) -> LayerShape:
     w_bits, a_bits = _bits(_elt(op.weight)), _bits(_elt(op.input))
     if w_bits is None or a_bits is None:
         raise EdgeAIError(f"{op.name} '{name}': the tiles take integer weights and features")
-    x, w, y = _shape(op.input), _shape(op.weight), _shape(op.output)
-    if kind == "dense":
-        return LayerShape(name, kind, w[1], 1, 1, w[0], 1, 1, w_bits=w_bits, a_bits=a_bits)
+    x, w = _shape(op.input), _shape(op.weight)
     if kind == "conv2d" and int(op.prop("groups") or 1) != 1:
         raise EdgeAIError(f"{op.name} '{name}': groups={op.prop('groups')}, the tiles map 1")
     if kind == "depthwise" and w[3] != x[3]:
         raise EdgeAIError(f"{op.name} '{name}': depthwise multiplier must be 1")
-    sh, sw = tuple(op.prop("strides") or (1, 1))
-    return LayerShape(
-        name,
-        kind,
-        in_c=x[3],
-        in_h=x[1],
-        in_w=x[2],
-        out_c=y[3],
-        out_h=y[1],
-        out_w=y[2],
-        kh=w[1],
-        kw=w[2],
-        stride_h=int(sh),
-        stride_w=int(sw),
-        w_bits=w_bits,
-        a_bits=a_bits,
-    )
+    from xdsl.utils.exceptions import VerifyException
+
+    from edgeai.backends.imc.dialect import layer_shape as shape_of_layer
+
+    try:  # the shape the imc.layer verifier rebuilds: one definition
+        return dataclasses.replace(shape_of_layer(op), name=name)
+    except VerifyException as e:
+        raise EdgeAIError(str(e)) from None
 
 
 @dataclass(frozen=True)
