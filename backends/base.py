@@ -72,6 +72,7 @@ __all__ = [
     "target_from_dict",
     "target_to_dict",
     "write_artifacts",
+    "write_folder",
 ]
 
 #: the canonical phases, in order; a backend lists the ones it has, in this order
@@ -569,10 +570,10 @@ class Phase:
         return self.pipeline(options)
 
 
-def write_artifacts(out_dir: Path | str, files: Mapping[str, str | bytes]) -> list[Path]:
-    """Write `files` (name -> text or bytes) into `out_dir` all or nothing: into a temporary
-    folder beside it first, then moved in (the folder and its parents are created when
-    missing, and removed again on failure). One-line EdgeAIError naming `-o` on failure."""
+def write_folder(out_dir: Path | str, fill: Callable[[Path], None]) -> list[Path]:
+    """Fill `out_dir` all or nothing: `fill(tmp)` writes the files into a temporary folder
+    beside it, then they are moved in (the folder and its parents are created when missing,
+    and removed again on failure). One-line EdgeAIError naming `-o` on a write failure."""
     import os
     import shutil
     import tempfile
@@ -583,32 +584,45 @@ def write_artifacts(out_dir: Path | str, files: Mapping[str, str | bytes]) -> li
     base = out
     while not base.exists():
         base = base.parent
-    if not base.is_dir() or not os.access(base, os.W_OK | os.X_OK):
-        raise EdgeAIError(f"-o {out_dir}: {base} is not a writable directory")
+    if not base.is_dir():
+        raise EdgeAIError(f"-o {out_dir}: {base} is not a directory")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise EdgeAIError(f"-o {out_dir}: directory {base} is not writable")
     created = None if base == out else base / out.relative_to(base).parts[0]
     tmp = None
+    ok = False
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".edgeai-", dir=out.parent))
+        fill(tmp)
+        out.mkdir(parents=True, exist_ok=True)
+        moved = []
+        for name in sorted(p.name for p in tmp.iterdir()):
+            os.replace(tmp / name, out / name)
+            moved.append(out / name)
+        ok = True
+        return moved
+    except OSError as e:
+        raise EdgeAIError(f"-o {out_dir}: cannot write ({e.strerror or e})") from None
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        if not ok and created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+
+
+def write_artifacts(out_dir: Path | str, files: Mapping[str, str | bytes]) -> list[Path]:
+    """Write `files` (name -> text or bytes) into `out_dir` all or nothing (`write_folder`)."""
+
+    def fill(tmp: Path) -> None:
         for name, content in files.items():
             path = tmp / name
             if isinstance(content, bytes):
                 path.write_bytes(content)
             else:
                 path.write_text(content, encoding="utf-8")
-        out.mkdir(parents=True, exist_ok=True)
-        moved = []
-        for name in sorted(files):
-            os.replace(tmp / name, out / name)
-            moved.append(out / name)
-        return moved
-    except OSError as e:
-        if created is not None:
-            shutil.rmtree(created, ignore_errors=True)
-        raise EdgeAIError(f"-o {out_dir}: cannot write ({e.strerror or e})") from None
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+
+    return write_folder(out_dir, fill)
 
 
 class Backend(ABC):

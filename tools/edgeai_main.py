@@ -267,7 +267,6 @@ def _generate_options(p: argparse.ArgumentParser) -> None:
     are applied by `cmd_generate` for the target's backend; given with another backend's
     target they are an error)."""
     from edgeai.backends import all_backends
-    from edgeai.tools.generate import OBJECTIVES
 
     backends = all_backends()
     p.add_argument(
@@ -289,25 +288,11 @@ def _generate_options(p: argparse.ArgumentParser) -> None:
         metavar="FILE.json",
         help="override the preset's parameters: a JSON object of field: value",
     )
-    p.add_argument(
-        "-O",
-        dest="objective",
-        default="balanced",
-        choices=OBJECTIVES,
-        help="memory/speed trade-off of the plan and kernels (default balanced)",
-    )
-    p.add_argument("--name", help="network name, a C identifier (default: the model file's stem)")
+    _objective_and_name(p)
     p.add_argument(
         "-o", "--output", default="edgeai_output", help="output folder (default edgeai_output)"
     )
-    p.add_argument(
-        "--input-shape",
-        action="append",
-        metavar="NAME=D0,D1,...",
-        help="fix a symbolic input shape",
-    )
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
-    p.add_argument("-v", "--verbose", action="store_true", help="show progress on stderr")
+    _shape_json_verbose(p)
     owners: dict[str, tuple[str, str, object]] = {}
     for b in backends:
         group = p.add_argument_group(f"{b.name} options (targets {', '.join(b.targets())})")
@@ -343,13 +328,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if result["passed"] else EXIT_MISMATCH
 
 
-def _cortexm_options(p: argparse.ArgumentParser) -> None:
-    from edgeai.tools.generate import OBJECTIVES, TARGETS
+def _objective_and_name(p: argparse.ArgumentParser) -> None:
+    """-O and --name, shared by generate and validate."""
+    from edgeai.tools.generate import OBJECTIVES
 
-    p.add_argument(
-        "-m", "--model", required=True, help="model file (.onnx, or .mlir at onnx/nn level)"
-    )
-    p.add_argument("--target", required=True, choices=TARGETS, help="Cortex-M core")
     p.add_argument(
         "-O",
         dest="objective",
@@ -358,12 +340,10 @@ def _cortexm_options(p: argparse.ArgumentParser) -> None:
         help="memory/speed trade-off of the plan and kernels (default balanced)",
     )
     p.add_argument("--name", help="network name, a C identifier (default: the model file's stem)")
-    p.add_argument(
-        "--io-in-arena",
-        action="store_true",
-        help="plan the input and output buffers inside the arena (default: application-owned)",
-    )
-    p.add_argument("--alignment", type=int, default=16, help="arena buffer alignment (default 16)")
+
+
+def _shape_json_verbose(p: argparse.ArgumentParser) -> None:
+    """--input-shape, --json and -v, shared by generate and validate."""
     p.add_argument(
         "--input-shape",
         action="append",
@@ -372,6 +352,23 @@ def _cortexm_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("-v", "--verbose", action="store_true", help="show progress on stderr")
+
+
+def _cortexm_options(p: argparse.ArgumentParser) -> None:
+    from edgeai.tools.generate import TARGETS
+
+    p.add_argument(
+        "-m", "--model", required=True, help="model file (.onnx, or .mlir at onnx/nn level)"
+    )
+    p.add_argument("--target", required=True, choices=TARGETS, help="Cortex-M core")
+    _objective_and_name(p)
+    p.add_argument(
+        "--io-in-arena",
+        action="store_true",
+        help="plan the input and output buffers inside the arena (default: application-owned)",
+    )
+    p.add_argument("--alignment", type=int, default=16, help="arena buffer alignment (default 16)")
+    _shape_json_verbose(p)
 
 
 def build_parser() -> argparse.ArgumentParser:

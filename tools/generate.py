@@ -30,9 +30,7 @@ import json
 import math
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -284,49 +282,17 @@ def check_limits(report: dict, ram_limit: str | None, flash_limit: str | None) -
 
 
 def write_outputs(compiled: Compiled, program, out_dir: str, progress: Progress) -> list[Path]:
-    """Emit the C and report.json into a temporary folder beside `out_dir`, then move the files
-    into `out_dir` (created with its parents when missing): nothing is left behind on error."""
+    """Emit the C and report.json into `out_dir` all or nothing (`backends.base.write_folder`:
+    a temporary folder beside it, then moved in; nothing is left behind on error)."""
+    from edgeai.backends.base import write_folder
     from edgeai.backends.cortexm.emit import write_program
 
-    out = os.path.abspath(out_dir)
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise EdgeAIError(f"-o {out_dir}: exists and is not a directory")
-    base = out
-    while not os.path.exists(base):
-        base = os.path.dirname(base)
-    if not os.path.isdir(base):
-        raise EdgeAIError(f"-o {out_dir}: {base} is not a directory")
-    if not os.access(base, os.W_OK | os.X_OK):
-        raise EdgeAIError(f"-o {out_dir}: directory {base} is not writable")
-    # the topmost folder this call creates (removed again on failure)
-    created = None
-    if base != out:
-        rel = os.path.relpath(out, base).split(os.sep)[0]
-        created = os.path.join(base, rel)
-    parent = os.path.dirname(out)
-    tmp = None
-    try:
-        os.makedirs(parent, exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix=".edgeai-", dir=parent)
+    def fill(tmp: Path) -> None:
         progress.step(f"emitting C for {compiled.target}")
-        write_program(program, Path(tmp))
-        with open(os.path.join(tmp, "report.json"), "w", encoding="utf-8") as fh:
-            json.dump(compiled.report, fh, indent=2)
-            fh.write("\n")
-        os.makedirs(out, exist_ok=True)
-        moved = []
-        for fname in sorted(os.listdir(tmp)):
-            dst = os.path.join(out, fname)
-            os.replace(os.path.join(tmp, fname), dst)
-            moved.append(Path(dst))
-        return moved
-    except OSError as e:
-        if created is not None:
-            shutil.rmtree(created, ignore_errors=True)
-        raise EdgeAIError(f"-o {out_dir}: cannot write ({e.strerror or e})") from None
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+        write_program(program, tmp)
+        (tmp / "report.json").write_text(json.dumps(compiled.report, indent=2) + "\n")
+
+    return write_folder(out_dir, fill)
 
 
 def summary(report: dict) -> str:
